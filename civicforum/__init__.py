@@ -1,0 +1,6 @@
+"""civicforum: an embeddable community forum for public institutions."""
+
+from .errors import ConfigError as ConfigError
+from .extension import CivicForum as CivicForum
+
+__version__ = "0.1.0.dev0"

@@ -1,0 +1,138 @@
+"""``CivicForum``: the Flask extension a host adds to its app.
+
+Everything that belongs to one app lives in a :class:`ForumState` stored under
+``app.extensions["civicforum"]``; the extension object itself keeps only the options it
+was made with, so one ``CivicForum`` can serve several apps (the app-factory pattern).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from .db import default_database_url, make_engine, make_session_factory
+from .errors import ConfigError
+from .settings import Settings, load_settings
+
+EXTENSION_KEY = "civicforum"
+
+HostIdentity = tuple[str, str]
+HostIdentityLoader = Callable[[], HostIdentity | None]
+LocaleSelector = Callable[[], str | None]
+
+
+@dataclass
+class ForumState:
+    """The forum's state for one host app."""
+
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    host_identity: HostIdentityLoader | None
+    locale_selector: LocaleSelector | None
+    identity: Any  # identity.providers.IdentityChain, typed loosely to avoid an import cycle
+    limiter: Any  # identity.ratelimit.SignInLimiter
+
+
+class CivicForum:
+    """Mounts the forum into a Flask app.
+
+    :param app: the host app; or call :meth:`init_app` later (app factories).
+    :param url_prefix: where the forum lives, e.g. ``"/forum"``.
+    :param host_identity: a callable returning ``(stable_id, display_name)`` of the person
+        the host has signed in, or ``None``; the forum links a member to it.
+    :param locale_selector: a callable returning the host's language choice (``"nl"``,
+        ``"en"``) or ``None``; a member's own setting still wins.
+    """
+
+    def __init__(
+        self,
+        app: Flask | None = None,
+        *,
+        url_prefix: str | None = None,
+        host_identity: HostIdentityLoader | None = None,
+        locale_selector: LocaleSelector | None = None,
+    ) -> None:
+        self._url_prefix = url_prefix
+        self._host_identity = host_identity
+        self._locale_selector = locale_selector
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        """Validate the settings, make the engine, and register the blueprint and CLI.
+
+        :raises RuntimeError: when the forum was already initialised on this app.
+        :raises ConfigError: when a ``CIVICFORUM_*`` setting is wrong; the message names it.
+        """
+        if EXTENSION_KEY in app.extensions:
+            raise RuntimeError(
+                "civicforum is already initialised on this app; call CivicForum(app) or "
+                "forum.init_app(app) once per app"
+            )
+        if not app.config.get("SECRET_KEY"):
+            raise ConfigError(
+                "SECRET_KEY", "the host app needs a SECRET_KEY for sessions and CSRF tokens"
+            )
+        overrides: dict[str, Any] = {}
+        if self._url_prefix is not None:
+            overrides["url_prefix"] = self._url_prefix
+        settings = load_settings(app.config, **overrides)
+        url = settings.database_url or default_database_url(app.instance_path)
+        engine = make_engine(url)
+
+        from .identity.providers import IdentityChain
+        from .identity.ratelimit import SignInLimiter
+
+        app.extensions[EXTENSION_KEY] = ForumState(
+            settings=settings,
+            engine=engine,
+            session_factory=make_session_factory(engine),
+            host_identity=self._host_identity,
+            locale_selector=self._locale_selector,
+            identity=IdentityChain(settings, self._host_identity),
+            limiter=SignInLimiter(settings),
+        )
+        app.teardown_appcontext(_close_session)
+
+        from .blueprint import make_blueprint
+        from .cli import forum_cli
+
+        app.register_blueprint(make_blueprint(settings), url_prefix=settings.url_prefix)
+        app.cli.add_command(forum_cli)
+
+
+def state(app: Flask | None = None) -> ForumState:
+    """The forum's state for ``app`` (default: the current app).
+
+    :raises RuntimeError: when the forum was not initialised on that app.
+    """
+    target = app or current_app
+    try:
+        forum_state: ForumState = target.extensions[EXTENSION_KEY]
+    except KeyError:
+        raise RuntimeError(
+            "civicforum is not initialised on this app. Did you forget CivicForum(app) "
+            "or forum.init_app(app)?"
+        ) from None
+    return forum_state
+
+
+def db_session() -> Session:
+    """The forum's database session for this request or CLI command, opened on first use."""
+    session: Session | None = g.get("_civicforum_session")
+    if session is None:
+        session = state().session_factory()
+        g._civicforum_session = session
+    return session
+
+
+def _close_session(exc: BaseException | None) -> None:
+    session: Session | None = g.pop("_civicforum_session", None)
+    if session is not None:
+        session.close()

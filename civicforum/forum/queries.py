@@ -1,0 +1,135 @@
+"""Reads for the forum's pages, each a small, fixed number of SQL statements.
+
+Visibility is never decided here: callers pass what :mod:`civicforum.policy` allows.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from ..errors import NotFound
+from ..i18n import gettext as _
+from ..policy import Actor, visible_communities_clause
+from .models import Community, Post, PostRevision, Topic
+
+T = TypeVar("T")
+# Page numbers beyond this are refused before any query: nobody pages that far, and a
+# huge OFFSET is a cheap way to make the database work hard.
+MAX_PAGE = 10_000
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    number: int
+    count: int  # pages in all, at least 1
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.count
+
+    def window(self, around: int = 2) -> list[int | None]:
+        """Page numbers to link, with ``None`` where a run of numbers is left out."""
+        shown = {1, self.count, *range(self.number - around, self.number + around + 1)}
+        numbers = sorted(n for n in shown if 1 <= n <= self.count)
+        out: list[int | None] = []
+        for n in numbers:
+            if out and n - (out[-1] or 0) > 1:
+                out.append(None)
+            out.append(n)
+        return out
+
+
+def check_page_number(page: int) -> None:
+    if not 1 <= page <= MAX_PAGE:
+        raise NotFound(_("There is no such page."))
+
+
+def _page_count(total: int, per_page: int) -> int:
+    return max(1, math.ceil(total / per_page))
+
+
+def visible_communities(db: Session, actor: Actor) -> list[Community]:
+    query = select(Community).where(visible_communities_clause(actor)).order_by(Community.name)
+    return list(db.scalars(query))
+
+
+def community_topics(db: Session, community: Community, page: int, per_page: int) -> Page[Topic]:
+    """Topics by latest activity; two statements whatever the number of topics."""
+    check_page_number(page)
+    total = db.scalar(select(func.count(Topic.id)).where(Topic.community_id == community.id)) or 0
+    count = _page_count(total, per_page)
+    if page > count:
+        raise NotFound(_("There is no such page."))
+    query = (
+        select(Topic)
+        .where(Topic.community_id == community.id)
+        .options(joinedload(Topic.author))
+        .order_by(Topic.last_posted_at.desc(), Topic.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return Page(list(db.scalars(query)), page, count)
+
+
+def get_topic(db: Session, topic_id: int) -> Topic:
+    topic = db.scalar(
+        select(Topic).where(Topic.id == topic_id).options(joinedload(Topic.community))
+    )
+    if topic is None:
+        raise NotFound(_("There is no such topic."))
+    return topic
+
+
+def topic_posts(db: Session, topic: Topic, page: int, per_page: int) -> Page[Post]:
+    """Posts in the order written; deleted ones keep their place so permalinks hold."""
+    check_page_number(page)
+    count = _page_count(topic.post_count, per_page)
+    if page > count:
+        raise NotFound(_("There is no such page."))
+    query = (
+        select(Post)
+        .where(Post.topic_id == topic.id)
+        .options(joinedload(Post.author))
+        .order_by(Post.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return Page(list(db.scalars(query)), page, count)
+
+
+def get_post(db: Session, post_id: int) -> Post:
+    post = db.scalar(
+        select(Post)
+        .where(Post.id == post_id)
+        .options(joinedload(Post.topic).joinedload(Topic.community), joinedload(Post.author))
+    )
+    if post is None:
+        raise NotFound(_("There is no such post."))
+    return post
+
+
+def page_of_post(db: Session, post: Post, per_page: int) -> int:
+    before = db.scalar(
+        select(func.count(Post.id)).where(Post.topic_id == post.topic_id, Post.id < post.id)
+    ) or 0
+    return before // per_page + 1
+
+
+def post_history(db: Session, post: Post) -> list[PostRevision]:
+    query = (
+        select(PostRevision)
+        .where(PostRevision.post_id == post.id)
+        .options(selectinload(PostRevision.replaced_by))
+        .order_by(PostRevision.id.desc())
+    )
+    return list(db.scalars(query))

@@ -1,0 +1,308 @@
+"""Writes in communities: joining, topics, replies, edits, deletions.
+
+Every function takes a database session and an :class:`~civicforum.policy.Actor`, asks
+the policy module first, validates, writes and commits; on any refusal it raises
+:class:`~civicforum.errors.ServiceError` and nothing is written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .. import policy
+from ..clock import now
+from ..errors import NotAllowed, NotFound, ServiceError
+from ..i18n import gettext as _
+from ..identity.models import IdentityLevel, Member, PublishAs
+from ..markup import render_markdown
+from .models import (
+    NAME_MAX,
+    SLUG_MAX,
+    Community,
+    JoinPolicy,
+    Membership,
+    MembershipStatus,
+    Post,
+    PostRevision,
+    Role,
+    Topic,
+    Visibility,
+)
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Characters no text field should carry: NUL (PostgreSQL refuses it) and other C0 controls
+# except tab and newline.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_title_length: int
+    max_post_length: int
+
+
+def _require(verdict: policy.Verdict) -> None:
+    if not verdict:
+        raise NotAllowed(verdict.reason)
+
+
+def clean_body(body: str, limits: Limits) -> str:
+    body = _CONTROL.sub("", body.replace("\r\n", "\n")).strip()
+    if not body:
+        raise ServiceError(_("Write something before you post."), "body")
+    if len(body) > limits.max_post_length:
+        raise ServiceError(
+            _("A post can be at most %(max)d characters; this one has %(n)d.", max=limits.max_post_length, n=len(body)),
+            "body",
+        )
+    return body
+
+
+def clean_title(title: str, limits: Limits) -> str:
+    title = " ".join(_CONTROL.sub("", title).split())
+    if len(title) < 3:
+        raise ServiceError(_("A title needs at least 3 characters."), "title")
+    if len(title) > limits.max_title_length:
+        raise ServiceError(
+            _("A title can be at most %(max)d characters.", max=limits.max_title_length), "title"
+        )
+    return title
+
+
+def _publish_as(member: Member, choice: str) -> str:
+    if choice not in {p.value for p in PublishAs}:
+        raise ServiceError(_("Choose how your post is signed."), "publish_as")
+    if choice == PublishAs.REAL_NAME and not member.real_name:
+        raise ServiceError(_("Set a real name in your settings first to publish under it."), "publish_as")
+    return choice
+
+
+# -- communities and memberships ---------------------------------------------------------
+
+
+def create_community(
+    db: Session,
+    *,
+    slug: str,
+    name: str,
+    description: str = "",
+    house_rules: str = "",
+    visibility: Visibility = Visibility.PUBLIC,
+    join_policy: JoinPolicy = JoinPolicy.OPEN,
+    min_post_level: IdentityLevel = IdentityLevel.REGISTERED,
+) -> Community:
+    """Create a community (site administration: CLI, demo data, admin pages)."""
+    if not _SLUG.match(slug) or len(slug) > SLUG_MAX:
+        raise ServiceError(_("A short name uses lower-case letters, digits and hyphens."), "slug")
+    name = " ".join(name.split())
+    if not 2 <= len(name) <= NAME_MAX:
+        raise ServiceError(_("A name needs %(low)d to %(high)d characters.", low=2, high=NAME_MAX), "name")
+    if db.scalar(select(Community.id).where(Community.slug == slug)):
+        raise ServiceError(_("A community with this short name exists already."), "slug")
+    community = Community(
+        slug=slug,
+        name=name,
+        description=description,
+        description_html=render_markdown(description),
+        house_rules=house_rules,
+        house_rules_html=render_markdown(house_rules),
+        visibility=visibility.value,
+        join_policy=join_policy.value,
+        min_post_level=int(min_post_level),
+    )
+    db.add(community)
+    db.commit()
+    return community
+
+
+def join(db: Session, actor: policy.Actor, community: Community) -> Membership:
+    """Join a community: at once when it is open, as a pending request when it needs approval."""
+    _require(policy.can_join(actor, community))
+    assert actor.member is not None
+    status = MembershipStatus.PENDING if community.needs_approval else MembershipStatus.ACTIVE
+    membership = Membership(
+        community_id=community.id, member_id=actor.member.id, role=Role.MEMBER.value, status=status.value
+    )
+    db.add(membership)
+    try:
+        db.commit()
+    except IntegrityError:
+        # Joined twice at once (double click): the first one stands.
+        db.rollback()
+        found = db.scalar(
+            select(Membership).where(
+                Membership.community_id == community.id, Membership.member_id == actor.member.id
+            )
+        )
+        if found is None:
+            raise
+        return found
+    return membership
+
+
+def leave(db: Session, actor: policy.Actor, community: Community) -> None:
+    _require(policy.can_leave(actor, community))
+    membership = actor.membership(community)
+    assert membership is not None
+    db.delete(db.merge(membership))
+    db.commit()
+
+
+def set_role(db: Session, community: Community, member: Member, role: Role) -> Membership:
+    """Give a member a role in a community, making them an active member (administration)."""
+    membership = db.scalar(
+        select(Membership).where(
+            Membership.community_id == community.id, Membership.member_id == member.id
+        )
+    )
+    if membership is None:
+        membership = Membership(community_id=community.id, member_id=member.id)
+        db.add(membership)
+    membership.role = role.value
+    membership.status = MembershipStatus.ACTIVE.value
+    db.commit()
+    return membership
+
+
+# -- topics and posts --------------------------------------------------------------------
+
+
+def _existing_submission(db: Session, author: Member, token: str) -> Post | None:
+    return db.scalar(
+        select(Post).where(Post.author_id == author.id, Post.submission_token == token)
+    )
+
+
+def start_topic(
+    db: Session,
+    actor: policy.Actor,
+    community: Community,
+    *,
+    title: str,
+    body: str,
+    publish_as: str,
+    submission_token: str,
+    limits: Limits,
+) -> Topic:
+    """Start a topic with its opening post; a resubmitted form returns the first topic."""
+    _require(policy.can_start_topic(actor, community))
+    assert actor.member is not None
+    earlier = _existing_submission(db, actor.member, submission_token)
+    if earlier is not None:
+        return earlier.topic
+    title = clean_title(title, limits)
+    body = clean_body(body, limits)
+    shown_as = _publish_as(actor.member, publish_as)
+    moment = now()
+    topic = Topic(
+        community_id=community.id,
+        author_id=actor.member.id,
+        title=title,
+        publish_as=shown_as,
+        created_at=moment,
+        last_posted_at=moment,
+        post_count=1,
+    )
+    post = Post(
+        topic=topic,
+        author_id=actor.member.id,
+        body=body,
+        body_html=render_markdown(body),
+        publish_as=shown_as,
+        submission_token=submission_token,
+        created_at=moment,
+    )
+    db.add_all([topic, post])
+    try:
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        earlier = _existing_submission(db, actor.member, submission_token)
+        if earlier is None:
+            raise
+        return earlier.topic
+    return topic
+
+
+def reply(
+    db: Session,
+    actor: policy.Actor,
+    topic: Topic,
+    *,
+    body: str,
+    publish_as: str,
+    submission_token: str,
+    limits: Limits,
+) -> Post:
+    """Add a reply; the same form submitted twice yields one post."""
+    _require(policy.can_reply(actor, topic))
+    assert actor.member is not None
+    earlier = _existing_submission(db, actor.member, submission_token)
+    if earlier is not None:
+        return earlier
+    body = clean_body(body, limits)
+    moment = now()
+    post = Post(
+        topic_id=topic.id,
+        author_id=actor.member.id,
+        body=body,
+        body_html=render_markdown(body),
+        publish_as=_publish_as(actor.member, publish_as),
+        submission_token=submission_token,
+        created_at=moment,
+    )
+    db.add(post)
+    topic.post_count = Topic.post_count + 1
+    topic.last_posted_at = moment
+    try:
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        earlier = _existing_submission(db, actor.member, submission_token)
+        if earlier is None:
+            raise
+        return earlier
+    db.refresh(topic)
+    return post
+
+
+def edit_post(db: Session, actor: policy.Actor, post: Post, *, body: str, limits: Limits) -> Post:
+    """Replace a post's text, keeping the earlier text as a revision."""
+    _require(policy.can_edit_post(actor, post))
+    body = clean_body(body, limits)
+    if body == post.body:
+        return post
+    db.add(
+        PostRevision(
+            post_id=post.id,
+            body=post.body,
+            body_html=post.body_html,
+            written_at=post.edited_at or post.created_at,
+            replaced_by_id=actor.member_id,
+        )
+    )
+    post.body = body
+    post.body_html = render_markdown(body)
+    post.edited_at = now()
+    db.commit()
+    return post
+
+
+def delete_post(db: Session, actor: policy.Actor, post: Post) -> None:
+    """Soft-delete a post: its place in the topic stays, its text is no longer shown."""
+    _require(policy.can_delete_post(actor, post))
+    post.deleted_at = now()
+    post.deleted_by_id = actor.member_id
+    db.commit()
+
+
+def get_community(db: Session, slug: str) -> Community:
+    community = db.scalar(select(Community).where(Community.slug == slug))
+    if community is None:
+        raise NotFound(_("There is no such community."))
+    return community

@@ -1,0 +1,95 @@
+"""Interface language: catalogues, the per-request choice of language, and date formatting.
+
+The forum keeps its own message catalogues (domain ``civicforum``) so it never mixes with
+the host's. The language of a page is, in order: the member's own setting, the host's
+choice (a callable given to ``CivicForum(locale_selector=...)``), the browser's
+``Accept-Language``, and finally ``CIVICFORUM_DEFAULT_LANGUAGE``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.support import LazyProxy, NullTranslations, Translations
+from flask import current_app, g, has_request_context, request
+
+DOMAIN = "civicforum"
+TRANSLATIONS_DIR = Path(__file__).parent / "translations"
+
+
+@cache
+def translations(locale: str) -> NullTranslations:
+    """The compiled catalogue for a language (English source strings need none)."""
+    if locale == "en":
+        return NullTranslations()
+    mo = TRANSLATIONS_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    if not mo.exists():
+        raise RuntimeError(
+            f"compiled catalogue {mo} is missing: reinstall the package (pip install -e .) "
+            "so the build compiles the .po files"
+        )
+    return Translations.load(str(TRANSLATIONS_DIR), [locale], domain=DOMAIN)
+
+
+def get_locale() -> str:
+    """The language of the current request, decided once per request."""
+    if not has_request_context():
+        from .extension import state
+
+        return state().settings.default_language
+    cached: str | None = g.get("_civicforum_locale")
+    if cached is None:
+        cached = _select_locale()
+        g._civicforum_locale = cached
+    return cached
+
+
+def _select_locale() -> str:
+    from .extension import state
+
+    forum = state()
+    offered = forum.settings.languages
+    member_choice = forum.identity.member_language()
+    if member_choice in offered:
+        return member_choice
+    if forum.locale_selector is not None:
+        host_choice = forum.locale_selector()
+        if host_choice in offered:
+            return str(host_choice)
+    browser_choice = request.accept_languages.best_match(offered)
+    return browser_choice or forum.settings.default_language
+
+
+def gettext(message: str, **variables: Any) -> str:
+    text = translations(get_locale()).ugettext(message)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
+    variables.setdefault("num", n)
+    return translations(get_locale()).ungettext(singular, plural, n) % variables
+
+
+def lazy_gettext(message: str, **variables: Any) -> LazyProxy:
+    """A string translated when it is shown, for labels defined at import time."""
+    return LazyProxy(gettext, message, enable_cache=False, **variables)
+
+
+def _zone() -> ZoneInfo:
+    from .extension import state
+
+    return ZoneInfo(state().settings.timezone)
+
+
+def format_moment(moment: dt.datetime, style: str = "medium") -> str:
+    """A date and time in the forum's time zone and the page's language."""
+    return format_datetime(moment, style, tzinfo=_zone(), locale=get_locale())
+
+
+def format_day(moment: dt.datetime, style: str = "long") -> str:
+    return format_date(moment.astimezone(_zone()), style, locale=get_locale())

@@ -1,0 +1,100 @@
+"""A Member is one person in the forum, however they signed in."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..clock import now
+from ..db import Base, UTCDateTime
+
+
+class IdentityLevel(enum.IntEnum):
+    """How sure the forum is who someone is; communities can ask for a minimum to post."""
+
+    REGISTERED = 1  # an account anyone can make
+    CONFIRMED = 2  # known to the institution (its own login)
+    VERIFIED = 3  # verified through an identity provider (DigiD, Yivi, ...)
+
+    @classmethod
+    def from_name(cls, name: str) -> IdentityLevel:
+        return cls[name.upper()]
+
+    @property
+    def key(self) -> str:
+        return self.name.lower()
+
+
+class PublishAs(enum.StrEnum):
+    """Under which name a post is shown to others; moderators always act on the account."""
+
+    PSEUDONYM = "pseudonym"
+    ANONYMOUS = "anonymous"
+    REAL_NAME = "real_name"
+
+
+DISPLAY_NAME_MAX = 40
+REAL_NAME_MAX = 80
+
+
+class Member(Base):
+    __tablename__ = "cf_member"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(DISPLAY_NAME_MAX))
+    # Lower-cased display name: two members cannot pass for each other by case alone.
+    display_name_key: Mapped[str] = mapped_column(String(DISPLAY_NAME_MAX), unique=True)
+    real_name: Mapped[str | None] = mapped_column(String(REAL_NAME_MAX))
+    identity_level: Mapped[int] = mapped_column(Integer, default=IdentityLevel.REGISTERED)
+    language: Mapped[str | None] = mapped_column(String(8))
+    publish_as: Mapped[str] = mapped_column(String(16), default=PublishAs.PSEUDONYM.value)
+    is_site_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
+
+    identities: Mapped[list[ExternalIdentity]] = relationship(
+        back_populates="member", cascade="all, delete-orphan"
+    )
+    local_account: Mapped[LocalAccount | None] = relationship(
+        back_populates="member", cascade="all, delete-orphan"
+    )
+
+    @property
+    def level(self) -> IdentityLevel:
+        return IdentityLevel(self.identity_level)
+
+    def __repr__(self) -> str:
+        return f"<Member {self.id} {self.display_name!r}>"
+
+
+class ExternalIdentity(Base):
+    """A sign-in from outside the forum (the host's login, an OIDC provider) tied to a Member."""
+
+    __tablename__ = "cf_external_identity"
+    __table_args__ = (UniqueConstraint("provider", "subject"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("cf_member.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
+
+    member: Mapped[Member] = relationship(back_populates="identities")
+
+
+class LocalAccount(Base):
+    """The forum's own sign-in, for sites without a login of their own."""
+
+    __tablename__ = "cf_local_account"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("cf_member.id", ondelete="CASCADE"), primary_key=True
+    )
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    password_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
+
+    member: Mapped[Member] = relationship(back_populates="local_account")

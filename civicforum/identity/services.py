@@ -1,0 +1,204 @@
+"""Writes that concern members and their accounts. Each takes a session and commits."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..clock import now
+from ..errors import ServiceError
+from ..i18n import gettext as _
+from .models import (
+    DISPLAY_NAME_MAX,
+    REAL_NAME_MAX,
+    ExternalIdentity,
+    IdentityLevel,
+    LocalAccount,
+    Member,
+    PublishAs,
+)
+
+PASSWORD_MIN = 10
+PASSWORD_MAX = 1024
+_hasher = PasswordHasher()
+# Compared against when an e-mail address is unknown, so a wrong address takes as long
+# to refuse as a wrong password and the timing tells nothing.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def check_display_name(db: Session, name: str, member: Member | None = None) -> str:
+    name = " ".join(name.split())
+    if not 2 <= len(name) <= DISPLAY_NAME_MAX:
+        raise ServiceError(
+            _("A name needs %(low)d to %(high)d characters.", low=2, high=DISPLAY_NAME_MAX),
+            "display_name",
+        )
+    taken = db.scalar(select(Member.id).where(Member.display_name_key == name.casefold()))
+    if taken is not None and (member is None or taken != member.id):
+        raise ServiceError(_("That name is taken; please choose another."), "display_name")
+    return name
+
+
+def _free_display_name(db: Session, wanted: str) -> str:
+    """A display name close to ``wanted`` that no one has yet (for automatic links)."""
+    base = " ".join(wanted.split())[: DISPLAY_NAME_MAX - 4] or "member"
+    if len(base) < 2:
+        base = f"{base}-member"
+    candidate, n = base, 1
+    while db.scalar(select(Member.id).where(Member.display_name_key == candidate.casefold())):
+        n += 1
+        candidate = f"{base} {n}"
+    return candidate
+
+
+def new_member(db: Session, display_name: str, level: IdentityLevel) -> Member:
+    member = Member(
+        display_name=display_name,
+        display_name_key=display_name.casefold(),
+        identity_level=int(level),
+        publish_as=PublishAs.PSEUDONYM.value,
+    )
+    db.add(member)
+    return member
+
+
+def link_external_identity(
+    db: Session, *, provider: str, subject: str, display_name: str, level: IdentityLevel
+) -> Member:
+    """The member behind an outside identity, created on first sight.
+
+    Two requests of a brand-new person may race; the unique (provider, subject) pair lets
+    one win and the other read what the winner wrote.
+    """
+    query = (
+        select(Member)
+        .join(ExternalIdentity)
+        .where(ExternalIdentity.provider == provider, ExternalIdentity.subject == subject)
+    )
+    member = db.scalar(query)
+    if member is not None:
+        if member.identity_level < level:
+            member.identity_level = int(level)
+            db.commit()
+        return member
+    member = new_member(db, _free_display_name(db, display_name), level)
+    member.identities.append(ExternalIdentity(provider=provider, subject=subject))
+    try:
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        existing = db.scalar(query)
+        if existing is None:
+            raise
+        return existing
+    return member
+
+
+def _check_password(password: str) -> None:
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        raise ServiceError(
+            _("A password needs at least %(low)d characters.", low=PASSWORD_MIN), "password"
+        )
+
+
+def register_local_account(db: Session, *, email: str, password: str, display_name: str) -> Member:
+    """Create a member with a local account.
+
+    :raises ServiceError: for a malformed or taken address, a taken name or a short password.
+    """
+    address = normalise_email(email)
+    if not _EMAIL.match(address) or len(address) > 254:
+        raise ServiceError(_("Enter a valid e-mail address."), "email")
+    name = check_display_name(db, display_name)
+    _check_password(password)
+    if db.scalar(select(LocalAccount.member_id).where(LocalAccount.email == address)):
+        raise ServiceError(_("An account with this e-mail address exists already."), "email")
+    member = new_member(db, name, IdentityLevel.REGISTERED)
+    member.local_account = LocalAccount(email=address, password_hash=_hasher.hash(password))
+    try:
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        raise ServiceError(_("An account with this e-mail address exists already."), "email") from None
+    return member
+
+
+def authenticate(db: Session, email: str, password: str) -> Member | None:
+    """The member whose local account matches, or ``None``; rehashes outdated hashes."""
+    account = db.scalar(select(LocalAccount).where(LocalAccount.email == normalise_email(email)))
+    if account is None:
+        try:
+            _hasher.verify(_DUMMY_HASH, password)
+        except VerificationError:
+            pass
+        return None
+    try:
+        _hasher.verify(account.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if _hasher.check_needs_rehash(account.password_hash):
+        account.password_hash = _hasher.hash(password)
+        db.commit()
+    return account.member
+
+
+def set_password(db: Session, account: LocalAccount, password: str) -> None:
+    _check_password(password)
+    account.password_hash = _hasher.hash(password)
+    account.password_changed_at = now()
+    db.commit()
+
+
+def find_account(db: Session, email: str) -> LocalAccount | None:
+    return db.scalar(select(LocalAccount).where(LocalAccount.email == normalise_email(email)))
+
+
+def update_member_settings(
+    db: Session,
+    member: Member,
+    *,
+    display_name: str,
+    real_name: str,
+    publish_as: str,
+    language: str | None,
+    languages: tuple[str, ...],
+) -> None:
+    """Change what a member controls about themselves.
+
+    :raises ServiceError: for a taken or malformed name, or a choice that does not exist.
+    """
+    name = check_display_name(db, display_name, member)
+    real = " ".join(real_name.split()) or None
+    if real is not None and len(real) > REAL_NAME_MAX:
+        raise ServiceError(_("A name needs %(low)d to %(high)d characters.", low=2, high=REAL_NAME_MAX), "real_name")
+    if publish_as not in {p.value for p in PublishAs}:
+        raise ServiceError(_("Choose how your posts are signed."), "publish_as")
+    if publish_as == PublishAs.REAL_NAME and real is None:
+        raise ServiceError(_("Set a real name first to publish under it."), "publish_as")
+    if language is not None and language not in languages:
+        raise ServiceError(_("Choose one of the offered languages."), "language")
+    member.display_name = name
+    member.display_name_key = name.casefold()
+    member.real_name = real
+    member.publish_as = publish_as
+    member.language = language
+    try:
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        raise ServiceError(_("That name is taken; please choose another."), "display_name") from None
+
+
+def count_members(db: Session) -> int:
+    return db.scalar(select(func.count(Member.id))) or 0

@@ -1,0 +1,189 @@
+"""The one place that decides who may see and do what.
+
+Views, the CLI, feeds and (later) search and export all ask here; nothing else decides
+visibility. Every answer is a :class:`Verdict` that carries the reason in words a visitor
+can act on, so a refusal page can say *why* and *what would help*.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, or_, true
+
+from .forum.models import Community, Membership, Post, Role, Topic, Visibility
+from .i18n import lazy_gettext as _l
+from .identity.models import IdentityLevel, Member
+
+STAFF_ROLES = frozenset({Role.MODERATOR, Role.EDITOR, Role.ADMIN})
+MODERATING_ROLES = frozenset({Role.MODERATOR, Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking: a member with their memberships, or an anonymous visitor."""
+
+    member: Member | None = None
+    memberships: Mapping[int, Membership] = field(default_factory=dict)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.member is not None
+
+    @property
+    def member_id(self) -> int | None:
+        return self.member.id if self.member else None
+
+    @property
+    def is_site_admin(self) -> bool:
+        return bool(self.member and self.member.is_site_admin)
+
+    def membership(self, community: Community) -> Membership | None:
+        return self.memberships.get(community.id)
+
+    def active_role(self, community: Community) -> Role | None:
+        membership = self.membership(community)
+        if membership is None or not membership.is_active:
+            return None
+        return Role(membership.role)
+
+
+ANONYMOUS = Actor()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    reason: str = ""
+    # What the visitor could do about it: "sign_in", "join", "wait_approval", "" (nothing).
+    remedy: str = ""
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+ALLOW = Verdict(True)
+
+
+def _deny(reason: object, remedy: str = "") -> Verdict:
+    return Verdict(False, str(reason), remedy)
+
+
+def is_active_member(actor: Actor, community: Community) -> bool:
+    return actor.active_role(community) is not None
+
+
+def is_moderator(actor: Actor, community: Community) -> bool:
+    return actor.is_site_admin or actor.active_role(community) in MODERATING_ROLES
+
+
+def can_view_community(actor: Actor, community: Community) -> Verdict:
+    """Public communities are open to all; members-only ones to active members and admins."""
+    if community.visibility == Visibility.PUBLIC or actor.is_site_admin:
+        return ALLOW
+    if is_active_member(actor, community):
+        return ALLOW
+    return _deny(_l("This community is for members only."))
+
+
+def visible_communities_clause(actor: Actor) -> ColumnElement[bool]:
+    """The SQL form of :func:`can_view_community`, for listing and counting."""
+    if actor.is_site_admin:
+        return true()
+    member_of = [
+        cid for cid, membership in actor.memberships.items() if membership.is_active
+    ]
+    public = Community.visibility == Visibility.PUBLIC.value
+    if not member_of:
+        return public
+    return or_(public, Community.id.in_(member_of))
+
+
+def can_join(actor: Actor, community: Community) -> Verdict:
+    if not actor.is_authenticated:
+        return _deny(_l("Sign in to join this community."), "sign_in")
+    membership = actor.membership(community)
+    if membership is not None:
+        if membership.is_active:
+            return _deny(_l("You are already a member of this community."))
+        return _deny(_l("Your request to join is waiting for a moderator."), "wait_approval")
+    return ALLOW
+
+
+def can_leave(actor: Actor, community: Community) -> Verdict:
+    if actor.membership(community) is None:
+        return _deny(_l("You are not a member of this community."))
+    return ALLOW
+
+
+def can_start_topic(actor: Actor, community: Community) -> Verdict:
+    """Members of the community may start topics when their identity level suffices."""
+    seen = can_view_community(actor, community)
+    if not seen:
+        return seen
+    if not actor.is_authenticated:
+        return _deny(_l("Sign in to take part."), "sign_in")
+    if not is_active_member(actor, community) and not actor.is_site_admin:
+        membership = actor.membership(community)
+        if membership is not None:
+            return _deny(_l("Your request to join is waiting for a moderator."), "wait_approval")
+        return _deny(_l("Join this community to take part."), "join")
+    assert actor.member is not None
+    if actor.member.level < community.post_level and not is_moderator(actor, community):
+        return _deny(
+            _l("Posting here needs the identity level “%(level)s”.", level=level_label(community.post_level)),
+            "identity",
+        )
+    return ALLOW
+
+
+def can_reply(actor: Actor, topic: Topic) -> Verdict:
+    verdict = can_start_topic(actor, topic.community)
+    if not verdict:
+        return verdict
+    if topic.is_locked and not is_moderator(actor, topic.community):
+        return _deny(_l("This topic is locked: no new replies."))
+    return ALLOW
+
+
+def can_view_topic(actor: Actor, topic: Topic) -> Verdict:
+    return can_view_community(actor, topic.community)
+
+
+def can_view_post(actor: Actor, post: Post) -> Verdict:
+    return can_view_topic(actor, post.topic)
+
+
+def can_edit_post(actor: Actor, post: Post) -> Verdict:
+    """Authors edit their own posts while they may still take part; deleted posts stay as they are."""
+    if post.is_deleted:
+        return _deny(_l("This post was deleted."))
+    if actor.member_id is None or post.author_id != actor.member_id:
+        return _deny(_l("Only the author can edit this post."))
+    return can_reply(actor, post.topic)
+
+
+def can_delete_post(actor: Actor, post: Post) -> Verdict:
+    if post.is_deleted:
+        return _deny(_l("This post was deleted."))
+    if actor.member_id is not None and post.author_id == actor.member_id:
+        return can_view_post(actor, post)
+    return _deny(_l("Only the author can delete this post."))
+
+
+def can_see_account_behind(actor: Actor, post: Post) -> bool:
+    """Whether the account behind an anonymous post is shown: to its author and to the
+    community's moderators, who must be able to act on the account."""
+    if actor.member_id is not None and post.author_id == actor.member_id:
+        return True
+    return is_moderator(actor, post.topic.community)
+
+
+def level_label(level: IdentityLevel) -> str:
+    labels = {
+        IdentityLevel.REGISTERED: _l("registered"),
+        IdentityLevel.CONFIRMED: _l("confirmed by the institution"),
+        IdentityLevel.VERIFIED: _l("verified"),
+    }
+    return str(labels[level])
