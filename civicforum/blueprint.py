@@ -1,12 +1,102 @@
-"""The forum's blueprint: routes of every area under one URL prefix."""
+"""The forum's blueprint: every area's routes under one URL prefix, one error page.
+
+Errors raised inside the forum render in the host's layout; unknown paths under the
+prefix are caught by a last route so they too get the forum's not-found page rather than
+the host's bare one.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
 
+from flask import Blueprint, render_template, request, url_for
+from flask_wtf.csrf import CSRFError, generate_csrf
+from werkzeug.exceptions import HTTPException, NotFound
+
+from . import i18n
+from .errors import ServiceError
+from .extension import state
+from .forum import display
 from .settings import Settings
 
 
 def make_blueprint(settings: Settings) -> Blueprint:
-    bp = Blueprint("civicforum", __name__, template_folder="templates", static_folder="static")
+    bp = Blueprint(
+        "civicforum",
+        __name__,
+        template_folder="templates",
+        static_folder="static",
+        static_url_path="/static",
+    )
+
+    from .forum.views import register as register_forum
+    from .identity.views import register as register_identity
+
+    register_forum(bp)
+    register_identity(bp)
+
+    @bp.route("/<path:unknown>")
+    def unknown_path(unknown: str) -> Any:
+        raise NotFound()
+
+    bp.context_processor(_template_context)
+    bp.register_error_handler(ServiceError, _service_error)
+    bp.register_error_handler(CSRFError, _csrf_error)
+    bp.register_error_handler(HTTPException, _http_error)
     return bp
+
+
+def _template_context() -> dict[str, Any]:
+    forum = state()
+    return {
+        "csrf_token": generate_csrf,
+        "_": i18n.gettext,
+        "gettext": i18n.gettext,
+        "ngettext": i18n.ngettext,
+        "civicforum_base_template": forum.settings.base_template,
+        "civicforum_locale": i18n.get_locale(),
+        "cf_settings": forum.settings,
+        "cf_actor": forum.identity.current_actor(),
+        "cf_signed_in_by_host": forum.identity.signed_in_by_host,
+        "cf_moment": i18n.format_moment,
+        "cf_author": display.shown_author,
+    }
+
+
+def _error_page(status: int, title: str, message: str, remedy: str = "") -> tuple[str, int]:
+    return render_template(
+        "civicforum/error.html", status=status, title=title, message=message, remedy=remedy,
+        sign_in_url=url_for("civicforum.sign_in", next=request.full_path.rstrip("?")),
+    ), status
+
+
+def _service_error(error: ServiceError) -> tuple[str, int]:
+    from .errors import NotAllowed, NotFound as ForumNotFound
+
+    if isinstance(error, ForumNotFound):
+        return _error_page(404, i18n.gettext("Not found"), error.message)
+    if isinstance(error, NotAllowed):
+        return _error_page(403, i18n.gettext("Not allowed"), error.message, error.remedy)
+    return _error_page(400, i18n.gettext("Something is not right"), error.message)
+
+
+def _csrf_error(error: CSRFError) -> tuple[str, int]:
+    return _error_page(
+        400,
+        i18n.gettext("The form expired"),
+        i18n.gettext("The form was open too long or came from elsewhere. Go back, reload the page and try again; nothing was saved."),
+    )
+
+
+def _http_error(error: HTTPException) -> Any:
+    messages = {
+        404: (i18n.gettext("Not found"), i18n.gettext("This page does not exist (any more).")),
+        403: (i18n.gettext("Not allowed"), i18n.gettext("You may not see or do this.")),
+        405: (i18n.gettext("Not allowed"), i18n.gettext("This page cannot be used like that.")),
+        413: (i18n.gettext("Too large"), i18n.gettext("What you sent is too large.")),
+    }
+    code = error.code or 500
+    if code not in messages:
+        return error
+    title, message = messages[code]
+    return _error_page(code, title, message)

@@ -32,9 +32,17 @@ class ServiceError(Exception):
 
 
 class NotAllowed(ServiceError):
-    """The policy module refused this actor the action."""
+    """The policy module refused this actor the action.
+
+    ``remedy`` says what could help ("sign_in", "join", "wait_approval", "identity" or
+    ""), so the refusal page can offer the way forward.
+    """
 
     status_code = 403
+
+    def __init__(self, message: str, remedy: str = "") -> None:
+        super().__init__(message)
+        self.remedy = remedy
 
 
 class NotFound(ServiceError):

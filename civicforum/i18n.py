@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.support import LazyProxy, NullTranslations, Translations
-from flask import current_app, g, has_request_context, request
+from flask import g, has_app_context, has_request_context, request
 
 DOMAIN = "civicforum"
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
@@ -37,7 +37,13 @@ def translations(locale: str) -> NullTranslations:
 
 
 def get_locale() -> str:
-    """The language of the current request, decided once per request."""
+    """The language of the current request, decided once per request.
+
+    Outside an app (a script using the services directly) messages stay in English, the
+    language of the source strings.
+    """
+    if not has_app_context():
+        return "en"
     if not has_request_context():
         from .extension import state
 

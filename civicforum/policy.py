@@ -87,8 +87,12 @@ def can_view_community(actor: Actor, community: Community) -> Verdict:
     return _deny(_l("This community is for members only."))
 
 
-def visible_communities_clause(actor: Actor) -> ColumnElement[bool]:
-    """The SQL form of :func:`can_view_community`, for listing and counting."""
+def readable_communities_clause(actor: Actor) -> ColumnElement[bool]:
+    """The SQL form of :func:`can_view_community`: communities whose content the actor may read.
+
+    Every list of topics or posts that spans communities (search, feeds, export) filters
+    with this clause.
+    """
     if actor.is_site_admin:
         return true()
     member_of = [
@@ -98,6 +102,13 @@ def visible_communities_clause(actor: Actor) -> ColumnElement[bool]:
     if not member_of:
         return public
     return or_(public, Community.id.in_(member_of))
+
+
+def can_manage_members(actor: Actor, community: Community) -> Verdict:
+    """Moderators and admins answer requests to join."""
+    if is_moderator(actor, community):
+        return ALLOW
+    return _deny(_l("Only this community's moderators can do this."))
 
 
 def can_join(actor: Actor, community: Community) -> Verdict:

@@ -200,6 +200,10 @@ def load_settings(config: Mapping[str, Any], **overrides: Any) -> Settings:
         elif spec.key in config:
             raw = config[spec.key]
         elif spec.required:
+            try:
+                spec.check(spec.key, None)
+            except ConfigError as error:
+                raise ConfigError(spec.key, f"is required and has no default; {error.problem}") from None
             raise ConfigError(spec.key, "is required and has no default")
         else:
             values[spec.attr] = spec.default

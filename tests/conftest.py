@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import secrets
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +30,12 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"civicforum test database: {os.environ.get(PG_ENV) or 'SQLite (a file per test)'}"
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    """An empty database of the kind under test, and its URL."""
+@contextmanager
+def fresh_database(folder: Path) -> Iterator[str]:
+    """An empty database of the kind under test, and its URL; a SQLite file goes in ``folder``."""
     server = os.environ.get(PG_ENV)
     if not server:
-        yield f"sqlite:///{tmp_path / 'forum.sqlite3'}"
+        yield f"sqlite:///{folder / 'forum.sqlite3'}"
         return
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(server)
@@ -47,6 +48,19 @@ def database_url(tmp_path: Path) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def make_database() -> Callable[[Path], AbstractContextManager[str]]:
+    """:func:`fresh_database`, for fixtures that keep one database longer than a test."""
+    return fresh_database
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """An empty database of the kind under test, and its URL."""
+    with fresh_database(tmp_path) as url:
+        yield url
 
 
 def make_host_app(database_url: str, instance_path: Path, **config: Any) -> Flask:
@@ -80,3 +94,61 @@ def app(database_url: str, tmp_path: Path, app_config: dict[str, Any]) -> Iterat
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+# -- domain helpers ----------------------------------------------------------------------
+
+from sqlalchemy.orm import Session  # noqa: E402
+
+from civicforum.forum import services as forum_services  # noqa: E402
+from civicforum.forum.models import Community, JoinPolicy, Role, Visibility  # noqa: E402
+from civicforum.identity import services as identity_services  # noqa: E402
+from civicforum.identity.models import IdentityLevel, Member  # noqa: E402
+
+PASSWORD = "correct horse battery"
+LIMITS = forum_services.Limits(max_title_length=150, max_post_length=20000)
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Session]:
+    """A session of the forum's database, for arranging and checking what pages did.
+
+    No app context stays pushed: requests of the test client get their own, as in a server.
+    """
+    session = app.extensions["civicforum"].session_factory()
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def make_member(db: Session) -> Callable[..., Member]:
+    counter = iter(range(1, 10_000))
+
+    def make(name: str | None = None, *, level: IdentityLevel = IdentityLevel.REGISTERED,
+             admin: bool = False, real_name: str | None = None) -> Member:
+        n = next(counter)
+        member = identity_services.register_local_account(
+            db, email=f"person{n}@example.org", password=PASSWORD, display_name=name or f"Person {n}"
+        )
+        member.identity_level = int(level)
+        member.is_site_admin = admin
+        member.real_name = real_name
+        db.commit()
+        return member
+
+    return make
+
+
+@pytest.fixture
+def make_community(db: Session) -> Callable[..., Community]:
+    def make(slug: str, *, members_only: bool = False, approval: bool = False,
+             level: IdentityLevel = IdentityLevel.REGISTERED, rules: str = "1. Be kind.") -> Community:
+        return forum_services.create_community(
+            db, slug=slug, name=slug.replace("-", " ").title(),
+            description=f"About {slug}.", house_rules=rules,
+            visibility=Visibility.MEMBERS if members_only else Visibility.PUBLIC,
+            join_policy=JoinPolicy.APPROVAL if approval else JoinPolicy.OPEN,
+            min_post_level=level,
+        )
+
+    return make

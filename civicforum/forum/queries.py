@@ -14,8 +14,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..errors import NotFound
 from ..i18n import gettext as _
-from ..policy import Actor, visible_communities_clause
-from .models import Community, Post, PostRevision, Topic
+from .models import Community, Membership, MembershipStatus, Post, PostRevision, Topic
 
 T = TypeVar("T")
 # Page numbers beyond this are refused before any query: nobody pages that far, and a
@@ -58,8 +57,19 @@ def _page_count(total: int, per_page: int) -> int:
     return max(1, math.ceil(total / per_page))
 
 
-def visible_communities(db: Session, actor: Actor) -> list[Community]:
-    query = select(Community).where(visible_communities_clause(actor)).order_by(Community.name)
+def all_communities(db: Session) -> list[Community]:
+    """Every community, by name. Members-only ones are listed too, so people can ask to
+    join; their content is what the policy hides."""
+    return list(db.scalars(select(Community).order_by(Community.name)))
+
+
+def pending_requests(db: Session, community: Community) -> list[Membership]:
+    query = (
+        select(Membership)
+        .where(Membership.community_id == community.id, Membership.status == MembershipStatus.PENDING.value)
+        .options(joinedload(Membership.member))
+        .order_by(Membership.joined_at)
+    )
     return list(db.scalars(query))
 
 

@@ -48,7 +48,7 @@ class Limits:
 
 def _require(verdict: policy.Verdict) -> None:
     if not verdict:
-        raise NotAllowed(verdict.reason)
+        raise NotAllowed(verdict.reason, verdict.remedy)
 
 
 def clean_body(body: str, limits: Limits) -> str:
@@ -150,6 +150,18 @@ def leave(db: Session, actor: policy.Actor, community: Community) -> None:
     membership = actor.membership(community)
     assert membership is not None
     db.delete(db.merge(membership))
+    db.commit()
+
+
+def answer_request(db: Session, actor: policy.Actor, membership: Membership, *, accept: bool) -> None:
+    """A moderator accepts or declines a pending request to join."""
+    _require(policy.can_manage_members(actor, membership.community))
+    if membership.is_active:
+        raise ServiceError(_("This person is already a member."))
+    if accept:
+        membership.status = MembershipStatus.ACTIVE.value
+    else:
+        db.delete(membership)
     db.commit()
 
 

@@ -1,0 +1,64 @@
+"""Forms of the forum pages. They check shape and CSRF; the services check the rules."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, StringField, SubmitField, TextAreaField
+
+from ..i18n import lazy_gettext as _l
+from ..identity.models import PublishAs
+
+
+def publish_as_choices() -> list[tuple[str, str]]:
+    return [
+        (PublishAs.PSEUDONYM.value, str(_l("Under my forum name"))),
+        (PublishAs.ANONYMOUS.value, str(_l("As “anonymous member” (moderators can still see the account)"))),
+        (PublishAs.REAL_NAME.value, str(_l("Under my real name"))),
+    ]
+
+
+def body_digest(body: str) -> str:
+    """Ties a publish to the text that was previewed: change the text, preview again."""
+    return hashlib.sha256(body.strip().encode("utf-8", "replace")).hexdigest()[:32]
+
+
+class PostForm(FlaskForm):
+    body = TextAreaField(_l("Your message"), description=_l("Markdown works: *italic*, **bold**, [a link](https://example.org), > a quote."))
+    publish_as = RadioField(_l("Show this post"), choices=[], default=PublishAs.PSEUDONYM.value)
+    submission_token = HiddenField()
+    previewed = HiddenField()
+    preview = SubmitField(_l("Preview"))
+    publish = SubmitField(_l("Publish"))
+
+    def prepare(self, default_publish_as: str, has_real_name: bool) -> None:
+        """Fill in what depends on the member; give the form its one-time token."""
+        self.publish_as.choices = [
+            c for c in publish_as_choices() if has_real_name or c[0] != PublishAs.REAL_NAME.value
+        ]
+        if not self.is_submitted():
+            self.publish_as.data = default_publish_as
+        if not self.submission_token.data:
+            self.submission_token.data = secrets.token_urlsafe(24)
+
+    @property
+    def ready_to_publish(self) -> bool:
+        """Publish only what was previewed, unchanged."""
+        return bool(self.publish.data) and self.previewed.data == body_digest(self.body.data or "")
+
+
+class TopicForm(PostForm):
+    title = StringField(_l("Title"))
+
+
+class EditForm(FlaskForm):
+    body = TextAreaField(_l("Your message"))
+    save = SubmitField(_l("Save changes"))
+
+
+class ConfirmForm(FlaskForm):
+    """A button and its CSRF token: joining, leaving, deleting."""
+
+    confirm = SubmitField(_l("Confirm"))

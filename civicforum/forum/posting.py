@@ -1,0 +1,202 @@
+"""Pages that write: a new topic, a reply (with quote), an edit, a deletion.
+
+New text always passes a preview first: the publish button is only offered on the preview,
+and a publish whose text differs from what was previewed is shown as a preview again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from .. import policy
+from ..errors import ServiceError
+from ..extension import db_session, state
+from ..i18n import gettext as _
+from ..identity.models import Member
+from ..markup import quote_markdown, render_markdown
+from . import queries, services
+from .display import shown_author
+from .forms import ConfirmForm, EditForm, PostForm, TopicForm, body_digest
+from .views import current_actor, require
+
+
+def register(bp: Blueprint) -> None:
+    bp.add_url_rule("/c/<slug>/new", "new_topic", new_topic, methods=["GET", "POST"])
+    bp.add_url_rule("/t/<int:topic_id>/reply", "reply", reply, methods=["GET", "POST"])
+    bp.add_url_rule("/p/<int:post_id>/edit", "edit", edit, methods=["GET", "POST"])
+    bp.add_url_rule("/p/<int:post_id>/delete", "delete", delete, methods=["GET", "POST"])
+
+
+def _limits() -> services.Limits:
+    settings = state().settings
+    return services.Limits(settings.max_title_length, settings.max_post_length)
+
+
+def _member() -> Member:
+    member = current_actor().member
+    assert member is not None  # the policy check before this refuses visitors
+    return member
+
+
+def _prepare(form: PostForm) -> None:
+    member = _member()
+    form.prepare(member.publish_as, bool(member.real_name))
+
+
+def _attach(form: Any, error: ServiceError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def _preview(form: PostForm, check_title: bool) -> str | None:
+    """Check the text by the same rules as publishing; return rendered HTML, or None
+    after attaching the errors to the form."""
+    try:
+        if check_title:
+            services.clean_title(form.title.data or "", _limits())  # type: ignore[attr-defined]
+        body = services.clean_body(form.body.data or "", _limits())
+    except ServiceError as error:
+        _attach(form, error)
+        return None
+    form.previewed.data = body_digest(form.body.data or "")
+    return render_markdown(body)
+
+
+def _publish_label(form: PostForm) -> str:
+    return dict(form.publish_as.choices or []).get(form.publish_as.data or "", "")  # type: ignore[arg-type]
+
+
+def new_topic(slug: str) -> Any:
+    db = db_session()
+    actor = current_actor()
+    community = services.get_community(db, slug)
+    require(policy.can_start_topic(actor, community))
+    form = TopicForm()
+    _prepare(form)
+    preview_html = None
+    status = 200
+    if form.validate_on_submit():
+        if form.ready_to_publish:
+            try:
+                topic = services.start_topic(
+                    db, actor, community,
+                    title=form.title.data or "",
+                    body=form.body.data or "",
+                    publish_as=form.publish_as.data or "",
+                    submission_token=form.submission_token.data or "",
+                    limits=_limits(),
+                )
+            except ServiceError as error:
+                _attach(form, error)
+                status = 422
+            else:
+                flash(_("Your topic is published."), "civicforum")
+                return redirect(url_for("civicforum.topic", topic_id=topic.id))
+        else:
+            preview_html = _preview(form, check_title=True)
+            status = 200 if preview_html is not None else 422
+    elif form.is_submitted():
+        status = 422
+    return render_template(
+        "civicforum/compose.html",
+        form=form,
+        community=community,
+        topic=None,
+        preview_html=preview_html,
+        publish_label=_publish_label(form),
+        action=url_for("civicforum.new_topic", slug=slug),
+    ), status
+
+
+def reply(topic_id: int) -> Any:
+    db = db_session()
+    actor = current_actor()
+    topic = queries.get_topic(db, topic_id)
+    require(policy.can_view_topic(actor, topic))
+    require(policy.can_reply(actor, topic))
+    form = PostForm()
+    _prepare(form)
+    preview_html = None
+    status = 200
+    if request.method == "GET" and request.args.get("quote", "").isdigit():
+        quoted = queries.get_post(db, int(request.args["quote"]))
+        if quoted.topic_id != topic.id or quoted.is_deleted:
+            abort(404)
+        form.body.data = quote_markdown(quoted.body, shown_author(quoted, actor).name)
+    if form.validate_on_submit():
+        if form.ready_to_publish:
+            try:
+                post = services.reply(
+                    db, actor, topic,
+                    body=form.body.data or "",
+                    publish_as=form.publish_as.data or "",
+                    submission_token=form.submission_token.data or "",
+                    limits=_limits(),
+                )
+            except ServiceError as error:
+                _attach(form, error)
+                status = 422
+            else:
+                flash(_("Your reply is published."), "civicforum")
+                return redirect(url_for("civicforum.post", post_id=post.id))
+        else:
+            preview_html = _preview(form, check_title=False)
+            status = 200 if preview_html is not None else 422
+    elif form.is_submitted():
+        status = 422
+    return render_template(
+        "civicforum/compose.html",
+        form=form,
+        community=topic.community,
+        topic=topic,
+        preview_html=preview_html,
+        publish_label=_publish_label(form),
+        action=url_for("civicforum.reply", topic_id=topic.id),
+    ), status
+
+
+def edit(post_id: int) -> Any:
+    db = db_session()
+    actor = current_actor()
+    post = queries.get_post(db, post_id)
+    require(policy.can_view_post(actor, post))
+    require(policy.can_edit_post(actor, post))
+    form = EditForm()
+    status = 200
+    if request.method == "GET":
+        form.body.data = post.body
+    if form.validate_on_submit():
+        try:
+            services.edit_post(db, actor, post, body=form.body.data or "", limits=_limits())
+        except ServiceError as error:
+            _attach(form, error)
+            status = 422
+        else:
+            flash(_("Your changes are saved; the earlier text stays in the history."), "civicforum")
+            return redirect(url_for("civicforum.post", post_id=post.id))
+    elif form.is_submitted():
+        status = 422
+    return render_template(
+        "civicforum/edit.html", form=form, post=post, topic=post.topic, community=post.topic.community
+    ), status
+
+
+def delete(post_id: int) -> Any:
+    db = db_session()
+    actor = current_actor()
+    post = queries.get_post(db, post_id)
+    require(policy.can_view_post(actor, post))
+    require(policy.can_delete_post(actor, post))
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.delete_post(db, actor, post)
+        flash(_("Your post is deleted."), "civicforum")
+        return redirect(url_for("civicforum.post", post_id=post.id))
+    return render_template(
+        "civicforum/delete.html", form=form, post=post, topic=post.topic, community=post.topic.community
+    )

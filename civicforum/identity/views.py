@@ -1,0 +1,221 @@
+"""Sign-in, registration, sign-out, password reset and member settings pages."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from ..errors import ServiceError
+from ..extension import db_session, state
+from ..forum.forms import publish_as_choices
+from ..i18n import gettext as _
+from ..i18n import ngettext
+from . import services
+from .forms import RegisterForm, ResetForm, ResetRequestForm, SettingsForm, SignInForm, SignOutForm
+from .mail import MailError, send_mail
+from .models import LocalAccount, Member, PublishAs
+from .providers import session_stamp
+
+log = logging.getLogger(__name__)
+LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
+
+
+def register(bp: Blueprint) -> None:
+    bp.add_url_rule("/account/sign-in", "sign_in", sign_in, methods=["GET", "POST"])
+    bp.add_url_rule("/account/register", "register", register_account, methods=["GET", "POST"])
+    bp.add_url_rule("/account/sign-out", "sign_out", sign_out, methods=["POST"])
+    bp.add_url_rule("/account/reset", "reset_request", reset_request, methods=["GET", "POST"])
+    bp.add_url_rule("/account/reset/<token>", "reset", reset_password, methods=["GET", "POST"])
+    bp.add_url_rule("/account/settings", "settings", member_settings, methods=["GET", "POST"])
+
+
+def safe_next(target: str | None) -> str:
+    """Only paths on this site: no other host, no scheme-relative ``//evil``."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("civicforum.index")
+
+
+def _require_local_accounts() -> None:
+    if not state().settings.local_accounts:
+        abort(404)
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(state().settings.secret_key, salt="civicforum.password-reset")
+
+
+def sign_in() -> Any:
+    forum = state()
+    if forum.identity.current_actor().is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    form = SignInForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    status = 200
+    if forum.settings.local_accounts and form.validate_on_submit():
+        email = form.email.data or ""
+        wait = forum.limiter.retry_after(request.remote_addr, email)
+        if wait:
+            minutes = max(1, (wait + 59) // 60)
+            form.form_errors.append(
+                ngettext(
+                    "Too many attempts. Try again in %(num)d minute.",
+                    "Too many attempts. Try again in %(num)d minutes.",
+                    minutes,
+                )
+            )
+            status = 429
+        else:
+            member = services.authenticate(db_session(), email, form.password.data or "")
+            if member is None:
+                forum.limiter.record_failure(request.remote_addr, email)
+                form.form_errors.append(_("That e-mail address and password do not match."))
+                status = 422
+            else:
+                forum.identity.start_session(member)
+                flash(_("Welcome back, %(name)s.", name=member.display_name), "civicforum")
+                return redirect(safe_next(form.next.data))
+    elif form.is_submitted():
+        status = 422
+    return render_template("civicforum/sign_in.html", form=form), status
+
+
+def register_account() -> Any:
+    _require_local_accounts()
+    forum = state()
+    form = RegisterForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    status = 200
+    if form.validate_on_submit():
+        try:
+            member = services.register_local_account(
+                db_session(),
+                email=form.email.data or "",
+                password=form.password.data or "",
+                display_name=form.display_name.data or "",
+            )
+        except ServiceError as error:
+            field = getattr(form, error.field or "", None)
+            (field.errors if field is not None else form.form_errors).append(error.message)
+            status = 422
+        else:
+            forum.identity.start_session(member)
+            flash(_("Welcome, %(name)s. Your account is ready.", name=member.display_name), "civicforum")
+            return redirect(safe_next(form.next.data))
+    elif form.is_submitted():
+        status = 422
+    return render_template("civicforum/register.html", form=form), status
+
+
+def sign_out() -> Any:
+    form = SignOutForm()
+    if not form.validate_on_submit():
+        abort(400)
+    state().identity.end_session()
+    flash(_("You are signed out."), "civicforum")
+    return redirect(url_for("civicforum.index"))
+
+
+def reset_request() -> Any:
+    _require_local_accounts()
+    forum = state()
+    form = ResetRequestForm()
+    sent = False
+    if forum.settings.mail_enabled and form.validate_on_submit():
+        account = services.find_account(db_session(), form.email.data or "")
+        if account is not None:
+            token = _serializer().dumps([account.member_id, session_stamp(account.member)])
+            link = url_for("civicforum.reset", token=token, _external=True)
+            minutes = forum.settings.password_reset_max_age // 60
+            body = _(
+                "Someone (hopefully you) asked to reset the password of your account at %(site)s.\n\n"
+                "Choose a new password here, within %(minutes)d minutes:\n%(link)s\n\n"
+                "If it was not you, ignore this message: nothing changes.",
+                site=forum.settings.site_name, minutes=minutes, link=link,
+            )
+            try:
+                send_mail(forum.settings, account.email, _("Reset your password"), body)
+            except MailError as error:
+                log.error("password reset mail could not be sent: %s", error)
+                form.form_errors.append(_("The mail could not be sent just now. Please try again later."))
+                return render_template("civicforum/reset_request.html", form=form, sent=False), 503
+        # The same answer whether or not the address has an account: no one learns who is a member.
+        sent = True
+    return render_template("civicforum/reset_request.html", form=form, sent=sent)
+
+
+def reset_password(token: str) -> Any:
+    _require_local_accounts()
+    forum = state()
+    db = db_session()
+    try:
+        member_id, stamp = _serializer().loads(token, max_age=forum.settings.password_reset_max_age)
+    except SignatureExpired:
+        return render_template("civicforum/reset_invalid.html", expired=True), 400
+    except (BadSignature, ValueError, TypeError):
+        return render_template("civicforum/reset_invalid.html", expired=False), 400
+    account = db.get(LocalAccount, member_id)
+    if account is None or session_stamp(account.member) != stamp:
+        # Used already (the password changed since) or the account is gone.
+        return render_template("civicforum/reset_invalid.html", expired=False), 400
+    form = ResetForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.set_password(db, account, form.password.data or "")
+        except ServiceError as error:
+            form.password.errors = [*form.password.errors, error.message]
+            status = 422
+        else:
+            forum.identity.start_session(account.member)
+            flash(_("Your new password is saved and you are signed in."), "civicforum")
+            return redirect(url_for("civicforum.index"))
+    return render_template("civicforum/reset.html", form=form), status
+
+
+def member_settings() -> Any:
+    forum = state()
+    actor = forum.identity.current_actor()
+    if actor.member is None:
+        return redirect(url_for("civicforum.sign_in", next=request.path))
+    member: Member = actor.member
+    form = SettingsForm()
+    form.publish_as.choices = publish_as_choices()
+    form.language.choices = [("", _("As my browser or this site says"))] + [
+        (code, LANGUAGE_NAMES[code]) for code in forum.settings.languages
+    ]
+    if request.method == "GET":
+        form.display_name.data = member.display_name
+        form.real_name.data = member.real_name or ""
+        form.publish_as.data = member.publish_as or PublishAs.PSEUDONYM.value
+        form.language.data = member.language or ""
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.update_member_settings(
+                db_session(),
+                member,
+                display_name=form.display_name.data or "",
+                real_name=form.real_name.data or "",
+                publish_as=form.publish_as.data or "",
+                language=form.language.data or None,
+                languages=forum.settings.languages,
+            )
+        except ServiceError as error:
+            field = getattr(form, error.field or "", None)
+            (field.errors if field is not None else form.form_errors).append(error.message)
+            status = 422
+            db_session().refresh(member)
+        else:
+            forum.identity.forget_actor()
+            g.pop("_civicforum_locale", None)
+            flash(_("Your settings are saved."), "civicforum")
+            return redirect(url_for("civicforum.settings"))
+    elif form.is_submitted():
+        status = 422
+    return render_template("civicforum/settings.html", form=form, member=member), status
