@@ -63,10 +63,13 @@ def default_database_url(instance_path: str) -> str:
 
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     # Foreign keys are off by default in SQLite; WAL lets readers work while one writes;
-    # the busy timeout makes a second writer wait instead of failing at once.
+    # synchronous=NORMAL is SQLite's advice with WAL (no corruption on power loss, at most
+    # the last commits lost) and saves an fsync per commit; the busy timeout makes a second
+    # writer wait instead of failing at once.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
 

@@ -56,6 +56,37 @@ def make_database() -> Callable[[Path], AbstractContextManager[str]]:
     return fresh_database
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real argon2, at the lowest cost: production parameters take ~50 ms a hash, and the
+    suite makes thousands of accounts. A test of the production parameters is separate."""
+    from argon2 import PasswordHasher
+
+    from civicforum.identity import services
+
+    monkeypatch.setattr(services, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+@contextmanager
+def fresh_database(directory: Path) -> Iterator[str]:
+    """An empty database of the kind under test, and its URL; dropped afterwards."""
+    server = os.environ.get(PG_ENV)
+    if not server:
+        yield f"sqlite:///{directory / 'forum.sqlite3'}"
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in server else "?"
+    try:
+        yield f"{server}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
 @pytest.fixture
 def database_url(tmp_path: Path) -> Iterator[str]:
     """An empty database of the kind under test, and its URL."""
@@ -81,14 +112,21 @@ def app_config() -> dict[str, Any]:
     return {}
 
 
-@pytest.fixture
-def app(database_url: str, tmp_path: Path, app_config: dict[str, Any]) -> Iterator[Flask]:
-    host = make_host_app(database_url, tmp_path / "instance", **app_config)
+@contextmanager
+def forum_app(database_url: str, instance_path: Path, **config: Any) -> Iterator[Flask]:
+    """A host app with the forum mounted at /forum and its tables created."""
+    host = make_host_app(database_url, instance_path, **config)
     CivicForum(host, url_prefix="/forum")
     engine = host.extensions["civicforum"].engine
     Base.metadata.create_all(engine)
     yield host
     engine.dispose()
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path, app_config: dict[str, Any]) -> Iterator[Flask]:
+    with forum_app(database_url, tmp_path / "instance", **app_config) as host:
+        yield host
 
 
 @pytest.fixture

@@ -1,0 +1,180 @@
+"""Who may see and do what, as a matrix of roles × pages, through the real pages.
+
+Members-only content must be invisible to everyone who is not an active member on every
+page and permalink: not only refused, but absent from the HTML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from civicforum.forum import services
+from civicforum.forum.models import Community, JoinPolicy, MembershipStatus, Role, Topic, Visibility
+from civicforum.identity import services as identity_services
+from civicforum.identity.models import Member, PublishAs
+
+from .conftest import LIMITS, PASSWORD, forum_app, fresh_database
+from .helpers import actor_of, add_member, sign_in
+
+ROLES = ["visitor", "outsider", "pending", "member", "moderator", "editor", "admin", "site_admin"]
+SECRET_TITLE = "Vertrouwelijk onderwerp 7431"
+SECRET_BODY = "Alleen voor leden bedoeld 9182"
+
+
+@dataclass
+class World:
+    people: dict[str, Member | None]
+    public: Community
+    private: Community
+    topics: dict[str, Topic]
+    own_post_ids: dict[str, int]
+
+
+@pytest.fixture(scope="module")
+def matrix_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """One forum for the whole matrix: the cases only read, so they can share it."""
+    directory = tmp_path_factory.mktemp("matrix")
+    with fresh_database(directory) as url, forum_app(url, directory / "instance") as host:
+        yield host
+
+
+@pytest.fixture(scope="module")
+def matrix_db(matrix_app: Flask) -> Iterator[Session]:
+    session = matrix_app.extensions["civicforum"].session_factory()
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def client(matrix_app: Flask) -> FlaskClient:
+    return matrix_app.test_client()
+
+
+@pytest.fixture
+def db(matrix_db: Session) -> Session:
+    return matrix_db
+
+
+@pytest.fixture(scope="module")
+def world(matrix_db: Session) -> World:
+    db = matrix_db
+    public = services.create_community(db, slug="openbaar", name="Openbaar")
+    private = services.create_community(
+        db, slug="besloten", name="Besloten", visibility=Visibility.MEMBERS, join_policy=JoinPolicy.APPROVAL
+    )
+    people: dict[str, Member | None] = {"visitor": None}
+    for role in ROLES[1:]:
+        member = identity_services.register_local_account(
+            db, email=f"{role}@example.org", password=PASSWORD, display_name=role.replace("_", " ").title()
+        )
+        member.is_site_admin = role == "site_admin"
+        db.commit()
+        people[role] = member
+    for community in (public, private):
+        for role, community_role in [("member", Role.MEMBER), ("moderator", Role.MODERATOR),
+                                     ("editor", Role.EDITOR), ("admin", Role.ADMIN)]:
+            add_member(db, community, people[role], community_role)  # type: ignore[arg-type]
+    pending = people["pending"]
+    assert pending is not None
+    for community in (public, private):
+        services.set_role(db, community, pending, Role.MEMBER)
+        membership = actor_of(db, pending).membership(community)
+        assert membership is not None
+        membership.status = MembershipStatus.PENDING.value
+        db.merge(membership)
+        db.commit()
+    starter = actor_of(db, people["member"])
+    topics = {}
+    for kind, community in (("public", public), ("private", private)):
+        topics[kind] = services.start_topic(
+            db, starter, community, title=f"{SECRET_TITLE} {kind}", body=f"{SECRET_BODY} {kind}",
+            publish_as=PublishAs.PSEUDONYM, submission_token=f"t-{kind}", limits=LIMITS,
+        )
+    return World(people, public, private, topics, {})
+
+
+# The pages of the matrix: name -> (url builder, method). Topic and post ids come from the world.
+def urls(world: World, kind: str) -> dict[str, str]:
+    community = world.public if kind == "public" else world.private
+    topic = world.topics[kind]
+    first_post_id = topic.id  # one post per topic in this world: ids line up
+    return {
+        "community": f"/forum/c/{community.slug}/",
+        "topic": f"/forum/t/{topic.id}/",
+        "topic_page_2": f"/forum/t/{topic.id}/?page=2",
+        "permalink": f"/forum/p/{first_post_id}",
+        "history": f"/forum/p/{first_post_id}/history",
+        "new_topic": f"/forum/c/{community.slug}/new",
+        "reply": f"/forum/t/{topic.id}/reply",
+        "quote": f"/forum/t/{topic.id}/reply?quote={first_post_id}",
+        "requests": f"/forum/c/{community.slug}/requests",
+    }
+
+
+READERS = {"member", "moderator", "editor", "admin", "site_admin"}
+WRITERS = {"member", "moderator", "editor", "admin", "site_admin"}
+MANAGERS = {"moderator", "admin", "site_admin"}
+
+
+def expected(kind: str, page: str, role: str) -> int:
+    reads = kind == "public" or role in READERS
+    if page == "community":
+        return 200
+    if page == "topic_page_2":
+        return 404 if reads else 403
+    if page in ("topic", "history"):
+        return 200 if reads else 403
+    if page == "permalink":
+        return 302 if reads else 403
+    if page in ("new_topic", "reply", "quote"):
+        return 200 if role in WRITERS else 403
+    if page == "requests":
+        return 200 if role in MANAGERS else 403
+    raise AssertionError(page)
+
+
+CASES = [
+    (kind, page, role)
+    for kind in ("public", "private")
+    for page in ["community", "topic", "topic_page_2", "permalink", "history", "new_topic", "reply", "quote", "requests"]
+    for role in ROLES
+]
+
+
+@pytest.mark.parametrize(("kind", "page", "role"), CASES, ids=["-".join(c) for c in CASES])
+def test_matrix(client: FlaskClient, world: World, kind: str, page: str, role: str) -> None:
+    sign_in(client, world.people[role])
+    response = client.get(urls(world, kind)[page], headers={"Accept-Language": "en"})
+    assert response.status_code == expected(kind, page, role)
+    html = response.get_data(as_text=True)
+    if kind == "private" and role not in READERS:
+        assert SECRET_TITLE not in html
+        assert SECRET_BODY not in html
+    if response.status_code in (403, 404):
+        assert "<h1>" in html, "refusals render the forum's page, not a bare error"
+
+
+def test_members_only_community_shows_how_to_get_in(client: FlaskClient, world: World) -> None:
+    sign_in(client, world.people["outsider"])
+    html = client.get("/forum/c/besloten/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "visible to its members only" in html
+    assert "Ask to join" in html
+
+
+def test_policy_clause_and_function_agree(db: Session, world: World) -> None:
+    """The SQL clause used for cross-community lists says what can_view_community says."""
+    from sqlalchemy import select
+
+    from civicforum import policy
+
+    for role in ROLES:
+        actor = actor_of(db, world.people[role])
+        by_sql = set(db.scalars(select(Community.id).where(policy.readable_communities_clause(actor))))
+        by_function = {c.id for c in (world.public, world.private) if policy.can_view_community(actor, c)}
+        assert by_sql == by_function, role

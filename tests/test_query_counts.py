@@ -1,0 +1,76 @@
+"""Pages issue a small, fixed number of SQL statements whatever the amount of content."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from civicforum.forum import services
+from civicforum.identity.models import PublishAs
+
+from .conftest import LIMITS
+from .helpers import actor_of, add_member, sign_in
+
+
+@contextmanager
+def counting(app: Flask) -> Iterator[list[str]]:
+    statements: list[str] = []
+    engine = app.extensions["civicforum"].engine
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def fill(db: Session, make_member, community, topics: int, replies: int, people: int) -> int:  # type: ignore[no-untyped-def]
+    """Topics and replies by several authors (each under a different name choice)."""
+    authors = []
+    for _ in range(people):
+        member = make_member(real_name="Echte Naam")
+        add_member(db, community, member)
+        authors.append(actor_of(db, member))
+    topic_id = 0
+    choices = [PublishAs.PSEUDONYM, PublishAs.ANONYMOUS, PublishAs.REAL_NAME]
+    for t in range(topics):
+        topic = services.start_topic(
+            db, authors[t % people], community, title=f"Onderwerp {t}", body="Tekst",
+            publish_as=choices[t % 3], submission_token=f"{community.slug}-t{t}", limits=LIMITS,
+        )
+        topic_id = topic.id
+    for r in range(replies):
+        services.reply(db, authors[r % people], topic, body=f"Reactie {r}", publish_as=choices[r % 3],
+                       submission_token=f"{community.slug}-r{r}", limits=LIMITS)
+    return topic_id
+
+
+def test_topic_and_community_pages_do_not_grow_with_content(
+    app: Flask, client: FlaskClient, db: Session, make_member, make_community  # type: ignore[no-untyped-def]
+) -> None:
+    small = make_community("klein")
+    large = make_community("groot")
+    small_topic = fill(db, make_member, small, topics=2, replies=2, people=2)
+    large_topic = fill(db, make_member, large, topics=30, replies=25, people=8)
+    reader = make_member("Lezer")
+    add_member(db, small, reader)
+    add_member(db, large, reader)
+    sign_in(client, reader)
+
+    counts = {}
+    for name, url in [("community-small", "/forum/c/klein/"), ("community-large", "/forum/c/groot/"),
+                      ("topic-small", f"/forum/t/{small_topic}/"), ("topic-large", f"/forum/t/{large_topic}/")]:
+        with counting(app) as statements:
+            assert client.get(url).status_code == 200
+        counts[name] = len(statements)
+    assert counts["community-small"] == counts["community-large"], counts
+    assert counts["topic-small"] == counts["topic-large"], counts
+    assert max(counts.values()) <= 6, counts
