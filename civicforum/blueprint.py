@@ -53,6 +53,7 @@ def _template_context() -> dict[str, Any]:
         "_": i18n.gettext,
         "gettext": i18n.gettext,
         "ngettext": i18n.ngettext,
+        "_html": i18n.markup_gettext,
         "civicforum_base_template": forum.settings.base_template,
         "civicforum_locale": i18n.get_locale(),
         "cf_settings": forum.settings,

@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel import Locale
+from babel.dates import format_date, format_time
 from babel.support import LazyProxy, NullTranslations, Translations
 from flask import g, has_app_context, has_request_context, request
+from markupsafe import Markup, escape
 
 DOMAIN = "civicforum"
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
@@ -92,9 +94,20 @@ def _zone() -> ZoneInfo:
     return ZoneInfo(state().settings.timezone)
 
 
-def format_moment(moment: dt.datetime, style: str = "medium") -> str:
-    """A date and time in the forum's time zone and the page's language."""
-    return format_datetime(moment, style, tzinfo=_zone(), locale=get_locale())
+def format_moment(moment: dt.datetime) -> str:
+    """A date and time in the forum's time zone and the page's language, to the minute."""
+    locale = Locale.parse(get_locale())
+    local = moment.astimezone(_zone())
+    day = format_date(local, "medium", locale=locale)
+    time = format_time(local, "short", tzinfo=_zone(), locale=locale)
+    return str(locale.datetime_formats["medium"]).format(time, day)
+
+
+def markup_gettext(message: str, **variables: Any) -> Markup:
+    """Translate a whole sentence whose variables are themselves HTML (a linked name, a
+    <time> element): the translation is escaped, the variables are inserted as they are
+    when they are Markup and escaped when they are not."""
+    return Markup(escape(translations(get_locale()).ugettext(message))) % variables
 
 
 def format_day(moment: dt.datetime, style: str = "long") -> str:

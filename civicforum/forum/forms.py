@@ -27,7 +27,9 @@ def body_digest(body: str) -> str:
 
 class PostForm(FlaskForm):
     body = TextAreaField(_l("Your message"), description=_l("Markdown works: *italic*, **bold**, [a link](https://example.org), > a quote."))
-    publish_as = RadioField(_l("Show this post"), choices=[], default=PublishAs.PSEUDONYM.value)
+    publish_as = RadioField(
+        _l("Show this post"), choices=[], default=PublishAs.PSEUDONYM.value, validate_choice=False
+    )
     submission_token = HiddenField()
     previewed = HiddenField()
     preview = SubmitField(_l("Preview"))

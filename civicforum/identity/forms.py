@@ -59,6 +59,7 @@ class SettingsForm(FlaskForm):
         _l("Real name (optional)"),
         description=_l("Only shown on posts where you choose to publish under your real name."),
     )
-    publish_as = RadioField(_l("Sign my posts, unless I choose otherwise"), choices=[])
-    language = SelectField(_l("Language of the forum"), choices=[])
+    # The services check choices, with translated messages; WTForms' own are English only.
+    publish_as = RadioField(_l("Sign my posts, unless I choose otherwise"), choices=[], validate_choice=False)
+    language = SelectField(_l("Language of the forum"), choices=[], validate_choice=False)
     submit = SubmitField(_l("Save settings"))

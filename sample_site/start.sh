@@ -1,0 +1,17 @@
+#!/usr/bin/env sh
+# Install civicforum with the sample library site into .venv, create the database with
+# Dutch demo data, and serve it on http://127.0.0.1:5000/ (the forum is at /forum).
+# Needs only Python 3.11+ with venv. Run it again at any time: it adds nothing twice.
+set -eu
+cd "$(dirname "$0")/.."
+PYTHON="${PYTHON:-python3}"
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e .
+export FLASK_APP=sample_site
+.venv/bin/flask civicforum db upgrade
+.venv/bin/flask civicforum demo-data
+echo
+echo "Bibliotheek Voorbeeldstad: http://127.0.0.1:${PORT:-5000}/  (forum: /forum/)"
+echo "Site login (the host's own accounts): sanne / lezen-is-leuk"
+exec .venv/bin/flask run --host 127.0.0.1 --port "${PORT:-5000}"
