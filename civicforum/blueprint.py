@@ -39,11 +39,22 @@ def make_blueprint(settings: Settings) -> Blueprint:
     def unknown_path(unknown: str) -> Any:
         raise NotFound()
 
+    bp.url_value_preprocessor(_refuse_impossible_ids)
     bp.context_processor(_template_context)
     bp.register_error_handler(ServiceError, _service_error)
     bp.register_error_handler(CSRFError, _csrf_error)
     bp.register_error_handler(HTTPException, _http_error)
     return bp
+
+
+# Ids are 32-bit integers in every supported database: a larger number in a URL can name
+# nothing, and handing it to the database would fail instead of finding nothing.
+MAX_ID = 2**31 - 1
+
+
+def _refuse_impossible_ids(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    if values and any(isinstance(v, int) and not 0 < v <= MAX_ID for v in values.values()):
+        raise NotFound()
 
 
 def _template_context() -> dict[str, Any]:

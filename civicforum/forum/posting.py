@@ -123,8 +123,9 @@ def reply(topic_id: int) -> Any:
     _prepare(form)
     preview_html = None
     status = 200
-    if request.method == "GET" and request.args.get("quote", "").isdigit():
-        quoted = queries.get_post(db, int(request.args["quote"]))
+    quote = request.args.get("quote", "")
+    if request.method == "GET" and quote.isdigit() and len(quote) <= 9:
+        quoted = queries.get_post(db, int(quote))
         if quoted.topic_id != topic.id or quoted.is_deleted:
             abort(404)
         form.body.data = quote_markdown(quoted.body, shown_author(quoted, actor).name)
