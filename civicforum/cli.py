@@ -3,6 +3,156 @@
 from __future__ import annotations
 
 import click
+from alembic.util import CommandError
 from flask.cli import AppGroup
+from sqlalchemy import inspect
+from sqlalchemy.engine import Engine
+
+from . import migrate
+from .demo import DEMO_PASSWORD, load_demo_data
+from .errors import ServiceError
+from .extension import state
+from .identity.services import normalise_email, register_local_account
 
 forum_cli = AppGroup("civicforum", help="Manage the forum: database, administrators, demo data.")
+
+
+@forum_cli.group("db")
+def db_cli() -> None:
+    """The forum's own tables (cf_...), migrated apart from the host's."""
+
+
+def _where(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def _revisions(revisions: tuple[str, ...]) -> str:
+    return ", ".join(revisions) if revisions else "none (no forum tables)"
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="heads")
+def db_upgrade(revision: str) -> None:
+    """Create or update the forum's tables, up to REVISION (default: the newest)."""
+    engine = state().engine
+    before = migrate.current(engine)
+    click.echo(f"Database: {_where(engine)}")
+    try:
+        migrate.upgrade(engine, revision)
+    except CommandError as error:
+        raise click.ClickException(str(error)) from None
+    after = migrate.current(engine)
+    if after == before:
+        click.echo(f"Nothing to do: the forum's tables are at {_revisions(after)}.")
+    else:
+        click.echo(f"Upgraded the forum's tables from {_revisions(before)} to {_revisions(after)}.")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def db_downgrade(revision: str, yes: bool) -> None:
+    """Take the forum's tables back to REVISION; "base" removes them with all their data."""
+    engine = state().engine
+    before = migrate.current(engine)
+    click.echo(f"Database: {_where(engine)}")
+    if not yes:
+        click.confirm(
+            f"Downgrading to {revision!r} can delete forum data. Continue?", abort=True
+        )
+    try:
+        migrate.downgrade(engine, revision)
+    except CommandError as error:
+        raise click.ClickException(str(error)) from None
+    after = migrate.current(engine)
+    click.echo(f"Downgraded the forum's tables from {_revisions(before)} to {_revisions(after)}.")
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    """Show the revision the forum's tables are at, and whether it is the newest."""
+    engine = state().engine
+    click.echo(f"Database: {_where(engine)}")
+    click.echo(f"Current revision: {_revisions(migrate.current(engine))}")
+    if _up_to_date(engine):
+        click.echo("Up to date.")
+    else:
+        click.echo(
+            f"Newest revision: {_revisions(migrate.heads())}; "
+            "run `flask civicforum db upgrade`."
+        )
+
+
+def _up_to_date(engine: Engine) -> bool:
+    try:
+        return migrate.is_up_to_date(engine)
+    except CommandError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _require_tables(engine: Engine) -> None:
+    """Refuse to write before the schema exists or while it lags behind the code."""
+    at = migrate.current(engine)
+    # Tables made with create_all() (tests, quick trials) have no revision but do exist.
+    if not at and not inspect(engine).has_table("cf_member"):
+        raise click.ClickException(
+            "The forum's tables do not exist yet; run `flask civicforum db upgrade` first."
+        )
+    if at and not _up_to_date(engine):
+        raise click.ClickException(
+            f"The forum's tables are at revision {_revisions(at)}, but this version of "
+            f"civicforum needs {_revisions(migrate.heads())}; "
+            "run `flask civicforum db upgrade` first."
+        )
+
+
+@forum_cli.command("create-admin")
+@click.option("--email", prompt="E-mail address", help="Sign-in address of the new account.")
+@click.option("--display-name", prompt="Display name", help="Name shown beside posts.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Omit it to be asked without echo (safer than the shell's history).",
+)
+def create_admin(email: str, display_name: str, password: str) -> None:
+    """Create a local account with site-administrator rights."""
+    forum = state()
+    _require_tables(forum.engine)
+    with forum.session_factory() as db:
+        try:
+            member = register_local_account(
+                db, email=email, password=password, display_name=display_name
+            )
+        except ServiceError as error:
+            raise click.ClickException(error.message) from None
+        member.is_site_admin = True
+        db.commit()
+        click.echo(
+            f"Created site administrator {member.display_name!r} ({normalise_email(email)})."
+        )
+
+
+@forum_cli.command("demo-data")
+def demo_data() -> None:
+    """Fill the forum with Dutch demo content of a fictional library (for trying out)."""
+    forum = state()
+    _require_tables(forum.engine)
+    click.echo("Loading the demo of Bibliotheek Voorbeeldstad:")
+    with forum.session_factory() as db:
+        try:
+            result = load_demo_data(db, on_step=lambda line: click.echo(f"  {line}"))
+        except ServiceError as error:
+            raise click.ClickException(error.message) from None
+    if result.added_anything:
+        click.echo(
+            f"Added {result.communities_added} communities, {result.members_added} members "
+            f"and {result.posts_added} posts."
+        )
+    else:
+        click.echo("The demo data was already there; nothing was added.")
+    click.echo(f"\nDemo accounts (password for each: {DEMO_PASSWORD}):")
+    for person in result.people:
+        click.echo(f"  {person.email:<32} {person.display_name:<28} {person.about}")
+    click.echo("These passwords are public: never load the demo into a site people use.")
