@@ -123,12 +123,10 @@ def create_admin(email: str, display_name: str, password: str) -> None:
     with forum.session_factory() as db:
         try:
             member = register_local_account(
-                db, email=email, password=password, display_name=display_name
+                db, email=email, password=password, display_name=display_name, site_admin=True
             )
         except ServiceError as error:
             raise click.ClickException(error.message) from None
-        member.is_site_admin = True
-        db.commit()
         click.echo(
             f"Created site administrator {member.display_name!r} ({normalise_email(email)})."
         )

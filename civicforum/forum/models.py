@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
 from ..db import Base, UTCDateTime
-from ..identity.models import IdentityLevel, Member
+from ..identity.models import IdentityLevel, Member, PublishAs
 
 
 class Visibility(enum.StrEnum):
@@ -102,9 +102,11 @@ class Topic(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("cf_community.id", ondelete="CASCADE"))
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("cf_member.id", ondelete="SET NULL"))
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cf_member.id", ondelete="SET NULL"), index=True
+    )
     title: Mapped[str] = mapped_column(String(300))
-    publish_as: Mapped[str] = mapped_column(String(16), default="pseudonym")
+    publish_as: Mapped[str] = mapped_column(String(16), default=PublishAs.PSEUDONYM.value)
     is_locked: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
     last_posted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
@@ -128,13 +130,13 @@ class Post(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("cf_member.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
-    publish_as: Mapped[str] = mapped_column(String(16), default="pseudonym")
+    publish_as: Mapped[str] = mapped_column(String(16), default=PublishAs.PSEUDONYM.value)
     submission_token: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
     edited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     deleted_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("cf_member.id", ondelete="SET NULL")
+        ForeignKey("cf_member.id", ondelete="SET NULL"), index=True
     )
 
     topic: Mapped[Topic] = relationship()
@@ -159,7 +161,7 @@ class PostRevision(Base):
     body_html: Mapped[str] = mapped_column(Text)
     written_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     replaced_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("cf_member.id", ondelete="SET NULL")
+        ForeignKey("cf_member.id", ondelete="SET NULL"), index=True
     )
     replaced_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -27,9 +28,14 @@ from .models import (
 PASSWORD_MIN = 10
 PASSWORD_MAX = 1024
 _hasher = PasswordHasher()
-# Compared against when an e-mail address is unknown, so a wrong address takes as long
-# to refuse as a wrong password and the timing tells nothing.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@cache
+def _dummy_hash() -> str:
+    """Compared against when an e-mail address is unknown, so a wrong address takes as long
+    to refuse as a wrong password and the timing tells nothing. Made on first use, not at
+    import, so commands that never check a password do not pay for it."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -112,8 +118,12 @@ def _check_password(password: str) -> None:
         )
 
 
-def register_local_account(db: Session, *, email: str, password: str, display_name: str) -> Member:
-    """Create a member with a local account.
+def register_local_account(
+    db: Session, *, email: str, password: str, display_name: str, site_admin: bool = False
+) -> Member:
+    """Create a member with a local account, in one transaction.
+
+    :param site_admin: make them a site administrator (``flask civicforum create-admin``).
 
     :raises ServiceError: for a malformed or taken address, a taken name or a short password.
     """
@@ -125,6 +135,7 @@ def register_local_account(db: Session, *, email: str, password: str, display_na
     if db.scalar(select(LocalAccount.member_id).where(LocalAccount.email == address)):
         raise ServiceError(_("An account with this e-mail address exists already."), "email")
     member = new_member(db, name, IdentityLevel.REGISTERED)
+    member.is_site_admin = site_admin
     member.local_account = LocalAccount(email=address, password_hash=_hasher.hash(password))
     try:
         db.commit()
@@ -139,7 +150,7 @@ def authenticate(db: Session, email: str, password: str) -> Member | None:
     account = db.scalar(select(LocalAccount).where(LocalAccount.email == normalise_email(email)))
     if account is None:
         try:
-            _hasher.verify(_DUMMY_HASH, password)
+            _hasher.verify(_dummy_hash(), password)
         except VerificationError:
             pass
         return None

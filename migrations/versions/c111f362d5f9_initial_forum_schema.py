@@ -1,8 +1,8 @@
 """Initial forum schema
 
-Revision ID: d39c8200cb02
+Revision ID: c111f362d5f9
 Revises: -
-Create Date: 2026-11-22 00:46:07.939640
+Create Date: 2026-11-22 01:09:03.209546
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # Revision identifiers, used by Alembic.
-revision: str = "d39c8200cb02"
+revision: str = "c111f362d5f9"
 down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = ("civicforum",)
 depends_on: str | Sequence[str] | None = None
@@ -143,6 +143,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cf_topic")),
     )
     with op.batch_alter_table("cf_topic", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_cf_topic_author_id"), ["author_id"], unique=False)
         batch_op.create_index(
             "ix_cf_topic_community_activity", ["community_id", "last_posted_at"], unique=False
         )
@@ -184,6 +185,9 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("cf_post", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_cf_post_deleted_by_id"), ["deleted_by_id"], unique=False
+        )
         batch_op.create_index("ix_cf_post_topic_id_id", ["topic_id", "id"], unique=False)
 
     op.create_table(
@@ -211,19 +215,26 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("cf_post_revision", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_cf_post_revision_post_id"), ["post_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_cf_post_revision_replaced_by_id"), ["replaced_by_id"], unique=False
+        )
+
 
 
 def downgrade() -> None:
     with op.batch_alter_table("cf_post_revision", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_cf_post_revision_replaced_by_id"))
         batch_op.drop_index(batch_op.f("ix_cf_post_revision_post_id"))
 
     op.drop_table("cf_post_revision")
     with op.batch_alter_table("cf_post", schema=None) as batch_op:
         batch_op.drop_index("ix_cf_post_topic_id_id")
+        batch_op.drop_index(batch_op.f("ix_cf_post_deleted_by_id"))
 
     op.drop_table("cf_post")
     with op.batch_alter_table("cf_topic", schema=None) as batch_op:
         batch_op.drop_index("ix_cf_topic_community_activity")
+        batch_op.drop_index(batch_op.f("ix_cf_topic_author_id"))
 
     op.drop_table("cf_topic")
     with op.batch_alter_table("cf_membership", schema=None) as batch_op:
