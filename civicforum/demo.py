@@ -14,14 +14,16 @@ each demo post carries a fixed submission token, which the services recognise.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .clock import now
 from .forum import services as forum
-from .forum.models import Community, JoinPolicy, Membership, Post, Role, Visibility
+from .forum.models import Community, JoinPolicy, Membership, Post, Role, Topic, Visibility
 from .identity import services as identity
 from .identity.models import Member, PublishAs
 from .identity.providers import load_actor
@@ -441,11 +443,31 @@ def _topic(
             submission_token=_token(spec, position),
             limits=limits,
         )
+    _spread_over_past_days(db, spec, topic, [p for p in replies_at.values()])
     for topic_key, position, new_body in EDITS:
         if topic_key != spec.key:
             continue
         editor = load_actor(db, members[spec.posts[position][0]])
         forum.edit_post(db, editor, replies_at[position], body=new_body, limits=limits)
+
+
+def _spread_over_past_days(db: Session, spec: DemoTopic, topic: Topic, replies: list[Post]) -> None:
+    """Give a freshly written demo topic a believable past: it started some days ago and
+    its replies came in over the hours after. A second run finds it dated and leaves it."""
+    opening = db.scalar(select(Post).where(Post.topic_id == topic.id).order_by(Post.id).limit(1))
+    if opening is None or opening.created_at < now() - dt.timedelta(hours=1):
+        return
+    order = [t.key for t in TOPICS].index(spec.key)
+    days_ago = 2 + 3 * (len(TOPICS) - order)
+    moment = (now() - dt.timedelta(days=days_ago)).replace(
+        hour=9 + order % 8, minute=0, second=0, microsecond=0
+    )
+    topic.created_at = opening.created_at = moment
+    for reply in replies:
+        moment += dt.timedelta(hours=2, minutes=17)
+        reply.created_at = moment
+    topic.last_posted_at = moment
+    db.commit()
 
 
 def _publish_as(spec: DemoTopic, position: int) -> str:

@@ -35,9 +35,11 @@ def _host_identity() -> tuple[str, str] | None:
     return None
 
 
-def _site_language() -> str | None:
+def _site_language() -> str:
+    """The site's language: Dutch, unless the visitor switched to English. The forum
+    follows it (a member's own language setting in the forum still wins)."""
     language = session.get("site_language")
-    return language if language in {"nl", "en"} else None
+    return language if language in {"nl", "en"} else "nl"
 
 
 forum = CivicForum(host_identity=_host_identity, locale_selector=_site_language)
@@ -122,7 +124,7 @@ TEXTS = {
 def _register_site_pages(app: Flask) -> None:
     @app.context_processor
     def site_context() -> dict[str, Any]:
-        language = _site_language() or "nl"
+        language = _site_language()
         user = SITE_USERS.get(session.get("site_user", ""))
         return {"site": TEXTS[language], "site_language": language, "site_user": user}
 
@@ -140,7 +142,7 @@ def _register_site_pages(app: Flask) -> None:
                 session["site_user"] = (form.username.data or "").strip().lower()
                 target = request.args.get("next", "")
                 return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("home"))
-            error = TEXTS[_site_language() or "nl"]["bad_login"]
+            error = TEXTS[_site_language()]["bad_login"]
         return render_template("site/sign_in.html", form=form, error=error), (422 if error else 200)
 
     @app.post("/uitloggen")
@@ -152,6 +154,6 @@ def _register_site_pages(app: Flask) -> None:
     @app.post("/taal")
     def switch_language() -> Any:
         if FlaskForm().validate_on_submit():
-            session["site_language"] = "en" if (_site_language() or "nl") == "nl" else "nl"
+            session["site_language"] = "en" if _site_language() == "nl" else "nl"
         target = request.form.get("next", "")
         return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("home"))
