@@ -62,8 +62,8 @@ def _select_locale() -> str:
 
     forum = state()
     offered = forum.settings.languages
-    member_choice = forum.identity.member_language()
-    if member_choice in offered:
+    member_choice: str | None = forum.identity.member_language()
+    if member_choice is not None and member_choice in offered:
         return member_choice
     if forum.locale_selector is not None:
         host_choice = forum.locale_selector()

@@ -33,10 +33,10 @@ def _render_image_as_link(
     self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
     token = tokens[idx]
-    src = token.attrGet("src") or ""
+    src = str(token.attrGet("src") or "")
     alt = self.renderInlineAsText(token.children or [], options, env) or src
     escaped_alt = nh3.clean_text(alt)
-    escaped_src = nh3.clean_text(str(src))
+    escaped_src = nh3.clean_text(src)
     return (
         f'<a href="{escaped_src}"><span class="cf-remote-image">[{escaped_alt}]</span></a>'
     )

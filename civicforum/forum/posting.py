@@ -58,7 +58,7 @@ def _preview(form: PostForm, check_title: bool) -> str | None:
     after attaching the errors to the form."""
     try:
         if check_title:
-            services.clean_title(form.title.data or "", _limits())  # type: ignore[attr-defined]
+            services.clean_title(form.title.data or "", _limits())
         body = services.clean_body(form.body.data or "", _limits())
     except ServiceError as error:
         _attach(form, error)
@@ -68,7 +68,7 @@ def _preview(form: PostForm, check_title: bool) -> str | None:
 
 
 def _publish_label(form: PostForm) -> str:
-    return dict(form.publish_as.choices or []).get(form.publish_as.data or "", "")  # type: ignore[arg-type]
+    return str(dict(form.publish_as.choices or []).get(form.publish_as.data or "", ""))
 
 
 def new_topic(slug: str) -> Any:
