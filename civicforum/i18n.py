@@ -100,7 +100,9 @@ def format_moment(moment: dt.datetime) -> str:
     local = moment.astimezone(_zone())
     day = format_date(local, "medium", locale=locale)
     time = format_time(local, "short", tzinfo=_zone(), locale=locale)
-    return str(locale.datetime_formats["medium"]).format(time, day)
+    # CLDR puts a narrow no-break space before "AM"/"PM"; many fonts lack it and readers
+    # saw "2:10AM". A plain no-break space keeps the same meaning.
+    return str(locale.datetime_formats["medium"]).format(time, day).replace("\u202f", "\u00a0")
 
 
 def markup_gettext(message: str, **variables: Any) -> Markup:

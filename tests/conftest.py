@@ -30,26 +30,6 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"civicforum test database: {os.environ.get(PG_ENV) or 'SQLite (a file per test)'}"
 
 
-@contextmanager
-def fresh_database(folder: Path) -> Iterator[str]:
-    """An empty database of the kind under test, and its URL; a SQLite file goes in ``folder``."""
-    server = os.environ.get(PG_ENV)
-    if not server:
-        yield f"sqlite:///{folder / 'forum.sqlite3'}"
-        return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(server)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in server else "?"
-    try:
-        yield f"{server}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 @pytest.fixture(scope="session")
 def make_database() -> Callable[[Path], AbstractContextManager[str]]:
     """:func:`fresh_database`, for fixtures that keep one database longer than a test."""

@@ -54,10 +54,15 @@ class SignOutForm(FlaskForm):
 
 
 class SettingsForm(FlaskForm):
-    display_name = StringField(_l("Forum name"), description=_l("The name others see by default."))
+    display_name = StringField(
+        _l("Forum name"),
+        description=_l("The name others see by default."),
+        render_kw={"autocomplete": "nickname"},
+    )
     real_name = StringField(
         _l("Real name (optional)"),
         description=_l("Only shown on posts where you choose to publish under your real name."),
+        render_kw={"autocomplete": "name"},
     )
     # The services check choices, with translated messages; WTForms' own are English only.
     publish_as = RadioField(_l("Sign my posts, unless I choose otherwise"), choices=[], validate_choice=False)

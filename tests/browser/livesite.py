@@ -1,0 +1,178 @@
+"""The sample site (Bibliotheek Voorbeeldstad) served for real, as a browser meets it.
+
+Werkzeug's server answers on 127.0.0.1 from a background thread, over a fresh database
+with the demo data, and the forum's mail goes to a local SMTP server whose messages the
+tests can read (password-reset links).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email import message_from_string
+from email.policy import default as email_policy
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session as DbSession
+from werkzeug.serving import make_server
+
+from civicforum import migrate
+from civicforum.demo import load_demo_data
+from civicforum.extension import state
+from civicforum.forum import services as forum
+from civicforum.forum.models import Post
+from civicforum.identity import services as identity
+from civicforum.identity.providers import load_actor
+from sample_site import create_app
+
+from .visitors import demo_email
+
+# Small pages, so that a community of the demo has a second page of topics.
+TOPICS_PER_PAGE = 5
+
+# (author, title, text): with these, *Digitale hulp* has more topics than fit on a page.
+EXTRA_TOPICS = (
+    ("henk", "Wachtwoordmanager: is dat veilig?",
+     "Mijn kleinzoon raadt me een wachtwoordmanager aan. Is dat echt veiliger dan een boekje?"),
+    ("anneke", "Foto's van mijn telefoon naar de computer",
+     "Hoe krijg ik mijn vakantiefoto's van mijn telefoon op de computer van de bibliotheek?"),
+    ("bram", "Printen vanaf je telefoon in de bibliotheek",
+     "Kan ik in de bibliotheek iets printen dat op mijn telefoon staat? Wat kost dat?"),
+)
+
+
+@dataclass
+class Inbox:
+    """Every message the local SMTP server received, as text."""
+
+    messages: list[str] = field(default_factory=list)
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        content = envelope.content
+        self.messages.append(content.decode() if isinstance(content, bytes) else str(content))
+        return "250 Message accepted"
+
+    def link(self, index: int = -1) -> str:
+        """The first link in a message (default: the latest)."""
+        message = message_from_string(self.messages[index], policy=email_policy)
+        body = message.get_body(("plain",))
+        assert body is not None, "the forum's mail has no plain-text part"
+        text = body.get_content()
+        match = re.search(r"https?://\S+", text)
+        assert match, f"no link in the forum's mail:\n{text}"
+        return match.group(0)
+
+
+@dataclass
+class LiveSite:
+    app: Flask
+    url: str
+    inbox: Inbox
+
+    @contextmanager
+    def db(self) -> Iterator[DbSession]:
+        """A session on the site's forum database, for looking up what to visit."""
+        with self.app.app_context():
+            session = state(self.app).session_factory()
+            try:
+                yield session
+            finally:
+                session.close()
+
+    def demo_post(self, topic: str, position: int) -> tuple[int, int]:
+        """``(post id, topic id)`` of a demo post, by its topic's key and its place in it,
+        0 being the opening post (see :mod:`civicforum.demo`)."""
+        token = f"demo:{topic}:{position}"
+        with self.db() as db:
+            post = db.scalar(select(Post).where(Post.submission_token == token))
+            assert post is not None, f"the demo data has no post {position} in {topic!r}"
+            return post.id, post.topic_id
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def local_mail_server() -> Iterator[tuple[Inbox, int]]:
+    """An SMTP server on 127.0.0.1 keeping what it receives; yields it and its port."""
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield inbox, controller.port
+    finally:
+        controller.stop()
+
+
+def add_extra_topics(db: DbSession) -> None:
+    community = forum.get_community(db, "digitale-hulp")
+    settings = state().settings
+    limits = forum.Limits(settings.max_title_length, settings.max_post_length)
+    for n, (author, title, body) in enumerate(EXTRA_TOPICS):
+        account = identity.find_account(db, demo_email(author))
+        assert account is not None, f"the demo data has no account {author!r}"
+        forum.start_topic(
+            db, load_actor(db, account.member), community,
+            title=title, body=body, publish_as="pseudonym",
+            submission_token=f"browser-tests:{n}", limits=limits,
+        )
+
+
+@contextmanager
+def serve_sample_site(database_url: str) -> Iterator[LiveSite]:
+    """The sample site with the demo data on an empty database, served on 127.0.0.1."""
+    with local_mail_server() as (inbox, mail_port):
+        app = create_app({
+            "SECRET_KEY": secrets.token_urlsafe(32),
+            "CIVICFORUM_SECRET_KEY": secrets.token_urlsafe(32),
+            "CIVICFORUM_DATABASE_URL": database_url,
+            "CIVICFORUM_TOPICS_PER_PAGE": TOPICS_PER_PAGE,
+            "CIVICFORUM_MAIL_SERVER": "127.0.0.1",
+            "CIVICFORUM_MAIL_PORT": mail_port,
+            "CIVICFORUM_MAIL_SENDER": "forum@voorbeeldstad.example",
+        })
+        engine = state(app).engine
+        try:
+            migrate.upgrade(engine)
+            with app.app_context():
+                db = state(app).session_factory()
+                try:
+                    load_demo_data(db)
+                    add_extra_topics(db)
+                finally:
+                    db.close()
+            with _serving(app) as url:
+                yield LiveSite(app=app, url=url, inbox=inbox)
+        finally:
+            engine.dispose()
+
+
+@contextmanager
+def _serving(app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="sample-site", daemon=True)
+    # A log line per request would bury the message of a failing test.
+    werkzeug_log = logging.getLogger("werkzeug")
+    level = werkzeug_log.level
+    werkzeug_log.setLevel(logging.WARNING)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+        werkzeug_log.setLevel(level)
