@@ -77,13 +77,18 @@ def _template_context() -> dict[str, Any]:
 
 def _error_page(status: int, title: str, message: str, remedy: str = "") -> tuple[str, int]:
     return render_template(
-        "civicforum/error.html", status=status, title=title, message=message, remedy=remedy,
+        "civicforum/error.html",
+        status=status,
+        title=title,
+        message=message,
+        remedy=remedy,
         sign_in_url=url_for("civicforum.sign_in", next=request.full_path.rstrip("?")),
     ), status
 
 
 def _service_error(error: ServiceError) -> tuple[str, int]:
-    from .errors import NotAllowed, NotFound as ForumNotFound
+    from .errors import NotAllowed
+    from .errors import NotFound as ForumNotFound
 
     if isinstance(error, ForumNotFound):
         return _error_page(404, i18n.gettext("Not found"), error.message)
@@ -96,7 +101,9 @@ def _csrf_error(error: CSRFError) -> tuple[str, int]:
     return _error_page(
         400,
         i18n.gettext("The form expired"),
-        i18n.gettext("The form was open too long or came from elsewhere. Go back, reload the page and try again; nothing was saved."),
+        i18n.gettext(
+            "The form was open too long or came from elsewhere. Go back, reload the page and try again; nothing was saved."
+        ),
     )
 
 

@@ -57,9 +57,7 @@ def db_downgrade(revision: str, yes: bool) -> None:
     before = migrate.current(engine)
     click.echo(f"Database: {_where(engine)}")
     if not yes:
-        click.confirm(
-            f"Downgrading to {revision!r} can delete forum data. Continue?", abort=True
-        )
+        click.confirm(f"Downgrading to {revision!r} can delete forum data. Continue?", abort=True)
     try:
         migrate.downgrade(engine, revision)
     except CommandError as error:
@@ -78,8 +76,7 @@ def db_current() -> None:
         click.echo("Up to date.")
     else:
         click.echo(
-            f"Newest revision: {_revisions(migrate.heads())}; "
-            "run `flask civicforum db upgrade`."
+            f"Newest revision: {_revisions(migrate.heads())}; run `flask civicforum db upgrade`."
         )
 
 

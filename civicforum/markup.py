@@ -16,8 +16,26 @@ from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
 ALLOWED_TAGS = {
-    "p", "br", "hr", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li",
-    "a", "h1", "h2", "h3", "h4", "h5", "h6", "del", "span",
+    "p",
+    "br",
+    "hr",
+    "em",
+    "strong",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "del",
+    "span",
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
@@ -37,9 +55,7 @@ def _render_image_as_link(
     alt = self.renderInlineAsText(token.children or [], options, env) or src
     escaped_alt = nh3.clean_text(alt)
     escaped_src = nh3.clean_text(src)
-    return (
-        f'<a href="{escaped_src}"><span class="cf-remote-image">[{escaped_alt}]</span></a>'
-    )
+    return f'<a href="{escaped_src}"><span class="cf-remote-image">[{escaped_alt}]</span></a>'
 
 
 def _make_parser() -> MarkdownIt:

@@ -223,9 +223,7 @@ def current(bind: Engine | str) -> tuple[str, ...]:
     engine, owned = _engine(bind)
     try:
         with engine.connect() as connection:
-            context = MigrationContext.configure(
-                connection, opts={"version_table": VERSION_TABLE}
-            )
+            context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
             return tuple(context.get_current_heads())
     finally:
         if owned:

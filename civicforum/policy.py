@@ -95,9 +95,7 @@ def readable_communities_clause(actor: Actor) -> ColumnElement[bool]:
     """
     if actor.is_site_admin:
         return true()
-    member_of = [
-        cid for cid, membership in actor.memberships.items() if membership.is_active
-    ]
+    member_of = [cid for cid, membership in actor.memberships.items() if membership.is_active]
     public = Community.visibility == Visibility.PUBLIC.value
     if not member_of:
         return public
@@ -143,7 +141,10 @@ def can_start_topic(actor: Actor, community: Community) -> Verdict:
     assert actor.member is not None
     if actor.member.level < community.post_level and not is_moderator(actor, community):
         return _deny(
-            _l("Posting here needs the identity level “%(level)s”.", level=level_label(community.post_level)),
+            _l(
+                "Posting here needs the identity level “%(level)s”.",
+                level=level_label(community.post_level),
+            ),
             "identity",
         )
     return ALLOW

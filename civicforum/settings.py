@@ -12,7 +12,6 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from limits import parse_many
@@ -42,7 +41,9 @@ class Spec:
 def _text(min_length: int = 1) -> Callable[[str, Any], str]:
     def check(key: str, value: Any) -> str:
         if not isinstance(value, str) or len(value.strip()) < min_length:
-            raise ConfigError(key, f"expected text of at least {min_length} characters, got {value!r}")
+            raise ConfigError(
+                key, f"expected text of at least {min_length} characters, got {value!r}"
+            )
         return value
 
     return check
@@ -101,7 +102,9 @@ def _timezone(key: str, value: Any) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise ConfigError(key, f"expected an IANA time zone such as 'Europe/Amsterdam', got {value!r}") from None
+        raise ConfigError(
+            key, f"expected an IANA time zone such as 'Europe/Amsterdam', got {value!r}"
+        ) from None
     return str(value)
 
 
@@ -117,34 +120,128 @@ def _rate_limit(key: str, value: Any) -> str:
 
 def _url_path(key: str, value: Any) -> str:
     if not isinstance(value, str) or not value.startswith("/") or value.endswith("/"):
-        raise ConfigError(key, f"expected a path such as '/forum' (leading, no trailing slash), got {value!r}")
+        raise ConfigError(
+            key, f"expected a path such as '/forum' (leading, no trailing slash), got {value!r}"
+        )
     return value
 
 
 SPECS: tuple[Spec, ...] = (
-    Spec("CIVICFORUM_SECRET_KEY", None, _secret, "Secret for password-reset tokens and the keyed hashes rate limits use instead of IP addresses. Required; at least 32 characters; never shared with another app.", required=True),
-    Spec("CIVICFORUM_DATABASE_URL", None, _optional_text, "SQLAlchemy URL of the forum's database. Default: a SQLite file `civicforum.sqlite3` in the app's instance folder. PostgreSQL: `postgresql+psycopg://user@host/db`."),
-    Spec("CIVICFORUM_BASE_TEMPLATE", "civicforum/standalone.html", _text(), "Template every forum page extends. It must define the blocks `title` and `content`, and may define `head` (the forum adds its stylesheet there)."),
-    Spec("CIVICFORUM_URL_PREFIX", "/forum", _url_path, "Where the forum is mounted; the `url_prefix` argument of `CivicForum(...)` overrides it."),
-    Spec("CIVICFORUM_SITE_NAME", "Forum", _text(), "The institution's name, used in e-mail subjects and page titles."),
-    Spec("CIVICFORUM_LANGUAGES", LANGUAGES, _languages, "Interface languages offered, from `nl` and `en`."),
-    Spec("CIVICFORUM_DEFAULT_LANGUAGE", "nl", _one_of(*LANGUAGES), "Language when neither the member, the host nor the browser says which."),
-    Spec("CIVICFORUM_TIMEZONE", "Europe/Amsterdam", _timezone, "Time zone in which dates and times are shown."),
-    Spec("CIVICFORUM_LOCAL_ACCOUNTS", True, _flag, "Offer the forum's own accounts (register, sign in, password reset). Switch off when the host's login is the only way in."),
-    Spec("CIVICFORUM_HOST_IDENTITY_LEVEL", "confirmed", _one_of(*IDENTITY_LEVELS), "Identity level given to people the host signs in (`registered`, `confirmed` or `verified`)."),
+    Spec(
+        "CIVICFORUM_SECRET_KEY",
+        None,
+        _secret,
+        "Secret for password-reset tokens and the keyed hashes rate limits use instead of IP addresses. Required; at least 32 characters; never shared with another app.",
+        required=True,
+    ),
+    Spec(
+        "CIVICFORUM_DATABASE_URL",
+        None,
+        _optional_text,
+        "SQLAlchemy URL of the forum's database. Default: a SQLite file `civicforum.sqlite3` in the app's instance folder. PostgreSQL: `postgresql+psycopg://user@host/db`.",
+    ),
+    Spec(
+        "CIVICFORUM_BASE_TEMPLATE",
+        "civicforum/standalone.html",
+        _text(),
+        "Template every forum page extends. It must define the blocks `title` and `content`, and may define `head` (the forum adds its stylesheet there).",
+    ),
+    Spec(
+        "CIVICFORUM_URL_PREFIX",
+        "/forum",
+        _url_path,
+        "Where the forum is mounted; the `url_prefix` argument of `CivicForum(...)` overrides it.",
+    ),
+    Spec(
+        "CIVICFORUM_SITE_NAME",
+        "Forum",
+        _text(),
+        "The institution's name, used in e-mail subjects and page titles.",
+    ),
+    Spec(
+        "CIVICFORUM_LANGUAGES",
+        LANGUAGES,
+        _languages,
+        "Interface languages offered, from `nl` and `en`.",
+    ),
+    Spec(
+        "CIVICFORUM_DEFAULT_LANGUAGE",
+        "nl",
+        _one_of(*LANGUAGES),
+        "Language when neither the member, the host nor the browser says which.",
+    ),
+    Spec(
+        "CIVICFORUM_TIMEZONE",
+        "Europe/Amsterdam",
+        _timezone,
+        "Time zone in which dates and times are shown.",
+    ),
+    Spec(
+        "CIVICFORUM_LOCAL_ACCOUNTS",
+        True,
+        _flag,
+        "Offer the forum's own accounts (register, sign in, password reset). Switch off when the host's login is the only way in.",
+    ),
+    Spec(
+        "CIVICFORUM_HOST_IDENTITY_LEVEL",
+        "confirmed",
+        _one_of(*IDENTITY_LEVELS),
+        "Identity level given to people the host signs in (`registered`, `confirmed` or `verified`).",
+    ),
     Spec("CIVICFORUM_TOPICS_PER_PAGE", 20, _whole(5, 100), "Topics on one page of a community."),
     Spec("CIVICFORUM_POSTS_PER_PAGE", 20, _whole(5, 100), "Posts on one page of a topic."),
-    Spec("CIVICFORUM_MAX_TITLE_LENGTH", 150, _whole(20, 300), "Longest topic title, in characters."),
-    Spec("CIVICFORUM_MAX_POST_LENGTH", 20000, _whole(500, 100000), "Longest post, in characters of Markdown."),
-    Spec("CIVICFORUM_SIGNIN_RATE_LIMIT", "5 per 15 minutes", _rate_limit, "Failed sign-ins allowed per account and per (hashed) network address."),
-    Spec("CIVICFORUM_RATELIMIT_STORAGE_URL", "memory://", _text(), "Where rate-limit counters live, as a `limits` storage URL (`memory://`, `redis://...`). Use a shared store when the site runs several processes."),
-    Spec("CIVICFORUM_PASSWORD_RESET_MAX_AGE", 3600, _whole(300, 86400), "Seconds a password-reset link stays valid."),
-    Spec("CIVICFORUM_MAIL_SERVER", None, _optional_text, "SMTP host for password-reset mail. Without it, local accounts cannot reset passwords (the page says so)."),
+    Spec(
+        "CIVICFORUM_MAX_TITLE_LENGTH", 150, _whole(20, 300), "Longest topic title, in characters."
+    ),
+    Spec(
+        "CIVICFORUM_MAX_POST_LENGTH",
+        20000,
+        _whole(500, 100000),
+        "Longest post, in characters of Markdown.",
+    ),
+    Spec(
+        "CIVICFORUM_SIGNIN_RATE_LIMIT",
+        "5 per 15 minutes",
+        _rate_limit,
+        "Failed sign-ins allowed per account and per (hashed) network address.",
+    ),
+    Spec(
+        "CIVICFORUM_RATELIMIT_STORAGE_URL",
+        "memory://",
+        _text(),
+        "Where rate-limit counters live, as a `limits` storage URL (`memory://`, `redis://...`). Use a shared store when the site runs several processes.",
+    ),
+    Spec(
+        "CIVICFORUM_PASSWORD_RESET_MAX_AGE",
+        3600,
+        _whole(300, 86400),
+        "Seconds a password-reset link stays valid.",
+    ),
+    Spec(
+        "CIVICFORUM_MAIL_SERVER",
+        None,
+        _optional_text,
+        "SMTP host for password-reset mail. Without it, local accounts cannot reset passwords (the page says so).",
+    ),
     Spec("CIVICFORUM_MAIL_PORT", 25, _whole(1, 65535), "SMTP port."),
-    Spec("CIVICFORUM_MAIL_SECURITY", "none", _one_of("none", "starttls", "tls"), "`starttls` upgrades a plain connection, `tls` connects with TLS from the start (port 465)."),
-    Spec("CIVICFORUM_MAIL_USERNAME", None, _optional_text, "SMTP user name, if the server wants one."),
-    Spec("CIVICFORUM_MAIL_PASSWORD", None, _optional_text, "SMTP password, if the server wants one."),
-    Spec("CIVICFORUM_MAIL_SENDER", None, _optional_text, "From address of the forum's mail; required when `CIVICFORUM_MAIL_SERVER` is set."),
+    Spec(
+        "CIVICFORUM_MAIL_SECURITY",
+        "none",
+        _one_of("none", "starttls", "tls"),
+        "`starttls` upgrades a plain connection, `tls` connects with TLS from the start (port 465).",
+    ),
+    Spec(
+        "CIVICFORUM_MAIL_USERNAME", None, _optional_text, "SMTP user name, if the server wants one."
+    ),
+    Spec(
+        "CIVICFORUM_MAIL_PASSWORD", None, _optional_text, "SMTP password, if the server wants one."
+    ),
+    Spec(
+        "CIVICFORUM_MAIL_SENDER",
+        None,
+        _optional_text,
+        "From address of the forum's mail; required when `CIVICFORUM_MAIL_SERVER` is set.",
+    ),
 )
 
 SPECS_BY_KEY = {spec.key: spec for spec in SPECS}
@@ -192,7 +289,9 @@ def load_settings(config: Mapping[str, Any], **overrides: Any) -> Settings:
     """
     unknown = sorted(k for k in config if k.startswith(PREFIX) and k not in SPECS_BY_KEY)
     if unknown:
-        raise ConfigError(unknown[0], "is not a civicforum setting (see the settings reference in the README)")
+        raise ConfigError(
+            unknown[0], "is not a civicforum setting (see the settings reference in the README)"
+        )
     values: dict[str, Any] = {}
     for spec in SPECS:
         if spec.attr in overrides:
@@ -203,7 +302,9 @@ def load_settings(config: Mapping[str, Any], **overrides: Any) -> Settings:
             try:
                 spec.check(spec.key, None)
             except ConfigError as error:
-                raise ConfigError(spec.key, f"is required and has no default; {error.problem}") from None
+                raise ConfigError(
+                    spec.key, f"is required and has no default; {error.problem}"
+                ) from None
             raise ConfigError(spec.key, "is required and has no default")
         else:
             values[spec.attr] = spec.default
@@ -211,11 +312,18 @@ def load_settings(config: Mapping[str, Any], **overrides: Any) -> Settings:
         values[spec.attr] = spec.check(spec.key, raw)
     settings = Settings(**values)
     if settings.default_language not in settings.languages:
-        raise ConfigError("CIVICFORUM_DEFAULT_LANGUAGE", f"expected one of CIVICFORUM_LANGUAGES {settings.languages!r}")
+        raise ConfigError(
+            "CIVICFORUM_DEFAULT_LANGUAGE",
+            f"expected one of CIVICFORUM_LANGUAGES {settings.languages!r}",
+        )
     if settings.mail_server and not settings.mail_sender:
-        raise ConfigError("CIVICFORUM_MAIL_SENDER", "is required when CIVICFORUM_MAIL_SERVER is set")
+        raise ConfigError(
+            "CIVICFORUM_MAIL_SENDER", "is required when CIVICFORUM_MAIL_SERVER is set"
+        )
     return settings
 
 
-if {f.name for f in dataclasses.fields(Settings)} != {spec.attr for spec in SPECS}:  # pragma: no cover
+if {f.name for f in dataclasses.fields(Settings)} != {
+    spec.attr for spec in SPECS
+}:  # pragma: no cover
     raise RuntimeError("Settings and SPECS disagree: every spec needs exactly one field")

@@ -16,7 +16,6 @@ from flask import Flask, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.security import check_password_hash, generate_password_hash
-
 from wtforms import PasswordField, StringField
 
 from civicforum import CivicForum
@@ -25,8 +24,12 @@ from civicforum import CivicForum
 # never sees these passwords: it only learns "site:<username>" and the display name.
 SITE_USERS: dict[str, dict[str, str]] = {
     "sanne": {"name": "Sanne", "password": generate_password_hash("lezen-is-leuk")},
-    "bibliothecaris": {"name": "Bibliothecaris Joost", "password": generate_password_hash("boeken-en-koffie")},
+    "bibliothecaris": {
+        "name": "Bibliothecaris Joost",
+        "password": generate_password_hash("boeken-en-koffie"),
+    },
 }
+
 
 def _host_identity() -> tuple[str, str] | None:
     username = session.get("site_user")
@@ -95,25 +98,37 @@ def _use_local_secrets(app: Flask) -> None:
 
 TEXTS = {
     "nl": {
-        "home": "Home", "forum": "Forum", "agenda": "Agenda", "sign_in": "Inloggen", "sign_out": "Uitloggen",
-        "language": "English", "skip": "Naar de inhoud",
+        "home": "Home",
+        "forum": "Forum",
+        "agenda": "Agenda",
+        "sign_in": "Inloggen",
+        "sign_out": "Uitloggen",
+        "language": "English",
+        "skip": "Naar de inhoud",
         "welcome": "Welkom bij Bibliotheek Voorbeeldstad",
         "intro": "Boeken lenen, samen lezen, hulp bij alles wat digitaal is – en sinds kort ook praten met andere inwoners op ons forum.",
         "to_forum": "Naar het forum",
         "signed_in_as": "Ingelogd als",
-        "username": "Gebruikersnaam", "password": "Wachtwoord",
+        "username": "Gebruikersnaam",
+        "password": "Wachtwoord",
         "bad_login": "Gebruikersnaam en wachtwoord horen niet bij elkaar.",
         "demo_hint": "Probeer het met sanne / lezen-is-leuk of bibliothecaris / boeken-en-koffie.",
         "opening": "Open: ma–vr 10–20 uur, za 10–17 uur.",
     },
     "en": {
-        "home": "Home", "forum": "Forum", "agenda": "Agenda", "sign_in": "Sign in", "sign_out": "Sign out",
-        "language": "Nederlands", "skip": "Skip to content",
+        "home": "Home",
+        "forum": "Forum",
+        "agenda": "Agenda",
+        "sign_in": "Sign in",
+        "sign_out": "Sign out",
+        "language": "Nederlands",
+        "skip": "Skip to content",
         "welcome": "Welcome to Bibliotheek Voorbeeldstad",
         "intro": "Borrow books, read together, get help with all things digital – and now talk with other residents on our forum.",
         "to_forum": "Go to the forum",
         "signed_in_as": "Signed in as",
-        "username": "User name", "password": "Password",
+        "username": "User name",
+        "password": "Password",
         "bad_login": "That user name and password do not match.",
         "demo_hint": "Try sanne / lezen-is-leuk or bibliothecaris / boeken-en-koffie.",
         "opening": "Open: Mon–Fri 10:00–20:00, Sat 10:00–17:00.",
@@ -141,7 +156,11 @@ def _register_site_pages(app: Flask) -> None:
             if user and check_password_hash(user["password"], form.password.data or ""):
                 session["site_user"] = (form.username.data or "").strip().lower()
                 target = request.args.get("next", "")
-                return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("home"))
+                return redirect(
+                    target
+                    if target.startswith("/") and not target.startswith("//")
+                    else url_for("home")
+                )
             error = TEXTS[_site_language()]["bad_login"]
         return render_template("site/sign_in.html", form=form, error=error), (422 if error else 200)
 
@@ -156,4 +175,6 @@ def _register_site_pages(app: Flask) -> None:
         if FlaskForm().validate_on_submit():
             session["site_language"] = "en" if _site_language() == "nl" else "nl"
         target = request.form.get("next", "")
-        return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("home"))
+        return redirect(
+            target if target.startswith("/") and not target.startswith("//") else url_for("home")
+        )

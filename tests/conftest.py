@@ -44,7 +44,9 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
     from civicforum.identity import services
 
-    monkeypatch.setattr(services, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(
+        services, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
 
 
 @contextmanager
@@ -119,7 +121,7 @@ def client(app: Flask) -> FlaskClient:
 from sqlalchemy.orm import Session  # noqa: E402
 
 from civicforum.forum import services as forum_services  # noqa: E402
-from civicforum.forum.models import Community, JoinPolicy, Role, Visibility  # noqa: E402
+from civicforum.forum.models import Community, JoinPolicy, Visibility  # noqa: E402
 from civicforum.identity import services as identity_services  # noqa: E402
 from civicforum.identity.models import IdentityLevel, Member  # noqa: E402
 
@@ -142,11 +144,19 @@ def db(app: Flask) -> Iterator[Session]:
 def make_member(db: Session) -> Callable[..., Member]:
     counter = iter(range(1, 10_000))
 
-    def make(name: str | None = None, *, level: IdentityLevel = IdentityLevel.REGISTERED,
-             admin: bool = False, real_name: str | None = None) -> Member:
+    def make(
+        name: str | None = None,
+        *,
+        level: IdentityLevel = IdentityLevel.REGISTERED,
+        admin: bool = False,
+        real_name: str | None = None,
+    ) -> Member:
         n = next(counter)
         member = identity_services.register_local_account(
-            db, email=f"person{n}@example.org", password=PASSWORD, display_name=name or f"Person {n}"
+            db,
+            email=f"person{n}@example.org",
+            password=PASSWORD,
+            display_name=name or f"Person {n}",
         )
         member.identity_level = int(level)
         member.is_site_admin = admin
@@ -159,11 +169,20 @@ def make_member(db: Session) -> Callable[..., Member]:
 
 @pytest.fixture
 def make_community(db: Session) -> Callable[..., Community]:
-    def make(slug: str, *, members_only: bool = False, approval: bool = False,
-             level: IdentityLevel = IdentityLevel.REGISTERED, rules: str = "1. Be kind.") -> Community:
+    def make(
+        slug: str,
+        *,
+        members_only: bool = False,
+        approval: bool = False,
+        level: IdentityLevel = IdentityLevel.REGISTERED,
+        rules: str = "1. Be kind.",
+    ) -> Community:
         return forum_services.create_community(
-            db, slug=slug, name=slug.replace("-", " ").title(),
-            description=f"About {slug}.", house_rules=rules,
+            db,
+            slug=slug,
+            name=slug.replace("-", " ").title(),
+            description=f"About {slug}.",
+            house_rules=rules,
             visibility=Visibility.MEMBERS if members_only else Visibility.PUBLIC,
             join_policy=JoinPolicy.APPROVAL if approval else JoinPolicy.OPEN,
             min_post_level=level,

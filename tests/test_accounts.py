@@ -60,21 +60,29 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 def app_config(request: pytest.FixtureRequest) -> dict[str, Any]:
     if "smtp" in request.fixturenames:
         _, port = request.getfixturevalue("smtp")
-        return {"CIVICFORUM_MAIL_SERVER": "127.0.0.1", "CIVICFORUM_MAIL_PORT": port,
-                "CIVICFORUM_MAIL_SENDER": "forum@bibliotheek.example.org"}
+        return {
+            "CIVICFORUM_MAIL_SERVER": "127.0.0.1",
+            "CIVICFORUM_MAIL_PORT": port,
+            "CIVICFORUM_MAIL_SENDER": "forum@bibliotheek.example.org",
+        }
     return {}
 
 
 def register(client: FlaskClient, **fields: str) -> Any:
     page = text(client.get("/forum/account/register", headers=EN))
     data = {"display_name": "Lotte", "email": "lotte@example.org", "password": PASSWORD, **fields}
-    return client.post("/forum/account/register", headers=EN, data={"csrf_token": form_token(page), **data})
+    return client.post(
+        "/forum/account/register", headers=EN, data={"csrf_token": form_token(page), **data}
+    )
 
 
 def sign_in_form(client: FlaskClient, email: str, password: str) -> Any:
     page = text(client.get("/forum/account/sign-in", headers=EN))
-    return client.post("/forum/account/sign-in", headers=EN,
-                       data={"csrf_token": form_token(page), "email": email, "password": password})
+    return client.post(
+        "/forum/account/sign-in",
+        headers=EN,
+        data={"csrf_token": form_token(page), "email": email, "password": password},
+    )
 
 
 def sign_out(client: FlaskClient) -> Any:
@@ -115,7 +123,9 @@ def test_registration_errors_are_shown_and_nothing_is_written(
 def test_names_and_addresses_are_unique(client: FlaskClient, db: Session) -> None:
     register(client)
     sign_out(client)
-    assert "That name is taken" in text(register(client, email="other@example.org", display_name="LOTTE"))
+    assert "That name is taken" in text(
+        register(client, email="other@example.org", display_name="LOTTE")
+    )
     assert "exists already" in text(register(client, display_name="Other"))
     assert db.scalar(select(func.count(Member.id))) == 1
 
@@ -144,12 +154,21 @@ def test_sign_in_is_limited_and_says_when_to_try_again(client: FlaskClient, app:
 def test_sign_in_redirects_only_within_the_site(client: FlaskClient) -> None:
     register(client)
     sign_out(client)
-    for target, expected in [("/forum/c/x/", "/forum/c/x/"), ("//evil.example/", "/forum/"),
-                             ("https://evil.example/", "/forum/")]:
+    for target, expected in [
+        ("/forum/c/x/", "/forum/c/x/"),
+        ("//evil.example/", "/forum/"),
+        ("https://evil.example/", "/forum/"),
+    ]:
         page = text(client.get(f"/forum/account/sign-in?next={target}", headers=EN))
-        response = client.post("/forum/account/sign-in", data={
-            "csrf_token": form_token(page), "email": "lotte@example.org", "password": PASSWORD,
-            "next": form_token(page, "next")})
+        response = client.post(
+            "/forum/account/sign-in",
+            data={
+                "csrf_token": form_token(page),
+                "email": "lotte@example.org",
+                "password": PASSWORD,
+                "next": form_token(page, "next"),
+            },
+        )
         assert response.headers["Location"] == expected
         sign_out(client)
 
@@ -170,7 +189,9 @@ def reset_link(inbox: Inbox) -> str:
 
 def request_reset(client: FlaskClient, email: str) -> Any:
     page = text(client.get("/forum/account/reset", headers=EN))
-    return client.post("/forum/account/reset", headers=EN, data={"csrf_token": form_token(page), "email": email})
+    return client.post(
+        "/forum/account/reset", headers=EN, data={"csrf_token": form_token(page), "email": email}
+    )
 
 
 def test_password_reset_by_mail_works_once(client: FlaskClient, smtp: tuple[Inbox, int]) -> None:
@@ -186,7 +207,9 @@ def test_password_reset_by_mail_works_once(client: FlaskClient, smtp: tuple[Inbo
     assert inbox.messages[0]["From"] == "forum@bibliotheek.example.org"
     link = reset_link(inbox)
     page = text(client.get(link, headers=EN))
-    saved = client.post(link, headers=EN, data={"csrf_token": form_token(page), "password": "a brand new secret"})
+    saved = client.post(
+        link, headers=EN, data={"csrf_token": form_token(page), "password": "a brand new secret"}
+    )
     assert saved.status_code == 302
     assert "Lotte" in text(client.get("/forum/", headers=EN))
     again = client.get(link, headers=EN)
@@ -226,7 +249,9 @@ def test_an_expired_or_tampered_reset_link_is_refused(
     assert tampered.status_code == 400 and "not complete" in text(tampered)
 
 
-def test_mail_server_down_gives_a_friendly_error(client: FlaskClient, app_config: dict[str, Any]) -> None:
+def test_mail_server_down_gives_a_friendly_error(
+    client: FlaskClient, app_config: dict[str, Any]
+) -> None:
     app = client.application
     forum_settings = app.extensions["civicforum"].settings
     import dataclasses
@@ -245,11 +270,15 @@ def test_without_mail_the_reset_page_says_so(client: FlaskClient) -> None:
     assert "cannot send e-mail" in text(client.get("/forum/account/reset", headers=EN))
 
 
-def test_production_hashing_uses_argon2id_with_sound_parameters(db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_production_hashing_uses_argon2id_with_sound_parameters(
+    db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from civicforum.identity import services
 
     monkeypatch.undo()
-    member = services.register_local_account(db, email="p@example.org", password=PASSWORD, display_name="Prod")
+    member = services.register_local_account(
+        db, email="p@example.org", password=PASSWORD, display_name="Prod"
+    )
     assert member.local_account is not None
     assert re.match(r"^\$argon2id\$v=19\$m=65536,t=3,p=4\$", member.local_account.password_hash)
 

@@ -142,8 +142,14 @@ def test_db_current_names_a_revision_from_newer_code(
 
 def test_create_admin_from_options(runner: FlaskCliRunner, upgraded: None, db: Session) -> None:
     result = forum(
-        runner, "create-admin", "--email", " Beheer@Example.org ",
-        "--display-name", "Beheerder", "--password", PASSWORD,
+        runner,
+        "create-admin",
+        "--email",
+        " Beheer@Example.org ",
+        "--display-name",
+        "Beheerder",
+        "--password",
+        PASSWORD,
     )
     assert result.exit_code == 0, result.output
     assert "Created site administrator 'Beheerder'" in result.output
@@ -174,8 +180,13 @@ def test_create_admin_asks_with_a_hidden_confirmed_password(
     ],
 )
 def test_create_admin_refuses_bad_input_and_writes_nothing(
-    runner: FlaskCliRunner, upgraded: None, db: Session,
-    email: str, name: str, password: str, message: str,
+    runner: FlaskCliRunner,
+    upgraded: None,
+    db: Session,
+    email: str,
+    name: str,
+    password: str,
+    message: str,
 ) -> None:
     result = forum(
         runner, "create-admin", "--email", email, "--display-name", name, "--password", password
@@ -200,8 +211,14 @@ def test_create_admin_refuses_a_taken_address(
 
 def test_create_admin_before_the_tables_exist_says_what_to_do(runner: FlaskCliRunner) -> None:
     result = forum(
-        runner, "create-admin", "--email", "admin@example.org",
-        "--display-name", "Beheerder", "--password", PASSWORD,
+        runner,
+        "create-admin",
+        "--email",
+        "admin@example.org",
+        "--display-name",
+        "Beheerder",
+        "--password",
+        PASSWORD,
     )
     assert result.exit_code == 1
     assert "run `flask civicforum db upgrade` first" in result.output

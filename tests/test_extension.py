@@ -14,8 +14,11 @@ from civicforum.db import Base
 
 def host(tmp_path: Path, name: str) -> Flask:
     app = Flask(name, instance_path=str(tmp_path / name))
-    app.config.update(SECRET_KEY=secrets.token_hex(32), CIVICFORUM_SECRET_KEY=secrets.token_hex(32),
-                      CIVICFORUM_DATABASE_URL=f"sqlite:///{tmp_path / name}.db")
+    app.config.update(
+        SECRET_KEY=secrets.token_hex(32),
+        CIVICFORUM_SECRET_KEY=secrets.token_hex(32),
+        CIVICFORUM_DATABASE_URL=f"sqlite:///{tmp_path / name}.db",
+    )
     return app
 
 
@@ -59,9 +62,12 @@ def test_pages_extend_the_hosts_base_template_and_host_overrides_win(tmp_path: P
         '{% extends "civicforum/layout.html" %}{% block forum_content %}<p>Our own sign-in page</p>{% endblock %}'
     )
     app = Flask("host", instance_path=str(tmp_path / "i"), template_folder=str(templates))
-    app.config.update(SECRET_KEY=secrets.token_hex(32), CIVICFORUM_SECRET_KEY=secrets.token_hex(32),
-                      CIVICFORUM_DATABASE_URL=f"sqlite:///{tmp_path / 'h.db'}",
-                      CIVICFORUM_BASE_TEMPLATE="host_base.html")
+    app.config.update(
+        SECRET_KEY=secrets.token_hex(32),
+        CIVICFORUM_SECRET_KEY=secrets.token_hex(32),
+        CIVICFORUM_DATABASE_URL=f"sqlite:///{tmp_path / 'h.db'}",
+        CIVICFORUM_BASE_TEMPLATE="host_base.html",
+    )
     CivicForum(app)
     Base.metadata.create_all(app.extensions["civicforum"].engine)
     client = app.test_client()

@@ -35,8 +35,20 @@ ROOT = Path(__file__).resolve().parents[1]
 DUTCH_PO = TRANSLATIONS_DIR / "nl" / "LC_MESSAGES" / f"{DOMAIN}.po"
 # The extraction documented in docs/translations.md, minus the output file.
 EXTRACT = [
-    "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "-k", "_html", "-k", "ngettext:1,2",
-    "--project=civicforum", "--no-location", "--sort-output",
+    "extract",
+    "-F",
+    "babel.cfg",
+    "-k",
+    "_l",
+    "-k",
+    "lazy_gettext",
+    "-k",
+    "_html",
+    "-k",
+    "ngettext:1,2",
+    "--project=civicforum",
+    "--no-location",
+    "--sort-output",
 ]
 UPDATE_HINT = (
     "run the two commands of docs/translations.md (pybabel extract, pybabel update), "
@@ -80,7 +92,9 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
     pot = tmp_path_factory.mktemp("extract") / "civicforum.pot"
     done = subprocess.run(  # noqa: S603 (a fixed command: this Python's own pybabel)
         [sys.executable, "-m", "babel.messages.frontend", *EXTRACT, "-o", str(pot), "."],
-        cwd=ROOT, capture_output=True, text=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, f"pybabel extract failed:\n{done.stderr}"
     return read_catalog(pot)
@@ -118,7 +132,8 @@ def test_extraction_finds_the_forums_messages(extracted: Catalog) -> None:
 
 def test_every_message_has_a_dutch_translation(extracted: Catalog, dutch: Catalog) -> None:
     untranslated = sorted(
-        msgid(m) for m in extracted
+        msgid(m)
+        for m in extracted
         if m.id and (m.id not in dutch or not all(forms(dutch[m.id])) or dutch[m.id].fuzzy)
     )
     assert not untranslated, (
@@ -274,10 +289,18 @@ def test_choosing_a_language_in_the_settings_changes_the_pages_at_once(
     dutch = {"Accept-Language": "nl"}
     form = html(client.get("/forum/account/settings", headers=dutch))
     assert "Taal van het forum" in form
-    saved = client.post("/forum/account/settings", headers=dutch, follow_redirects=True, data={
-        "csrf_token": form_token(form), "display_name": "Sanne", "real_name": "",
-        "publish_as": "pseudonym", "language": "en",
-    })
+    saved = client.post(
+        "/forum/account/settings",
+        headers=dutch,
+        follow_redirects=True,
+        data={
+            "csrf_token": form_token(form),
+            "display_name": "Sanne",
+            "real_name": "",
+            "publish_as": "pseudonym",
+            "language": "en",
+        },
+    )
     assert "Your settings are saved." in html(saved)
     assert '<html lang="en">' in html(saved)
     db.refresh(member)
@@ -333,8 +356,12 @@ class TestTheHostsChoice:
 
     @pytest.mark.parametrize("language", ["nl", "en"])
     def test_loses_to_the_members_own_choice(
-        self, client: FlaskClient, host_language: HostLanguage, make_member: Callable[..., Member],
-        db: Session, language: str,
+        self,
+        client: FlaskClient,
+        host_language: HostLanguage,
+        make_member: Callable[..., Member],
+        db: Session,
+        language: str,
     ) -> None:
         host_language.says = "en" if language == "nl" else "nl"
         member = make_member()
@@ -354,14 +381,23 @@ class TestTheHostsChoice:
 # -- dates --------------------------------------------------------------------------------
 
 
-def topic_written_at(db: Session, moment: dt.datetime, make_member: Callable[..., Member],
-                     make_community: Callable[..., Community]) -> Topic:
+def topic_written_at(
+    db: Session,
+    moment: dt.datetime,
+    make_member: Callable[..., Member],
+    make_community: Callable[..., Community],
+) -> Topic:
     community = make_community("wijkraad")
     author = make_member("Henk")
     add_member(db, community, author)
     topic = forum_services.start_topic(
-        db, actor_of(db, author), community, title="Bankjes op het plein",
-        body="Zullen we er meer vragen?", publish_as="pseudonym", submission_token="form-1",  # noqa: S106
+        db,
+        actor_of(db, author),
+        community,
+        title="Bankjes op het plein",
+        body="Zullen we er meer vragen?",
+        publish_as="pseudonym",
+        submission_token="form-1",  # noqa: S106
         limits=LIMITS,
     )
     topic.created_at = topic.last_posted_at = moment
@@ -383,8 +419,13 @@ def topic_written_at(db: Session, moment: dt.datetime, make_member: Callable[...
     ],
 )
 def test_dates_are_shown_in_the_pages_language_and_the_forums_time_zone(
-    client: FlaskClient, db: Session, make_member: Callable[..., Member],
-    make_community: Callable[..., Community], moment: dt.datetime, accept: str, shown: str,
+    client: FlaskClient,
+    db: Session,
+    make_member: Callable[..., Member],
+    make_community: Callable[..., Community],
+    moment: dt.datetime,
+    accept: str,
+    shown: str,
 ) -> None:
     topic = topic_written_at(db, moment, make_member, make_community)
     for url in (f"/forum/t/{topic.id}/", "/forum/c/wijkraad/"):
@@ -396,7 +437,9 @@ def test_dates_are_shown_in_the_pages_language_and_the_forums_time_zone(
 
 @pytest.mark.parametrize("app_config", [{"CIVICFORUM_TIMEZONE": "America/Curacao"}])
 def test_the_time_zone_is_a_setting(
-    client: FlaskClient, db: Session, make_member: Callable[..., Member],
+    client: FlaskClient,
+    db: Session,
+    make_member: Callable[..., Member],
     make_community: Callable[..., Community],
 ) -> None:
     moment = dt.datetime(2026, 3, 3, 11, 0, tzinfo=dt.UTC)

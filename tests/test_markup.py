@@ -22,9 +22,18 @@ def parse(html: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
 
 
 def test_commonmark_renders() -> None:
-    html = render_markdown("# Kop\n\n*schuin* **vet** `code`\n\n- een\n- twee\n\n> citaat\n\n1. a\n2. b")
-    for fragment in ("<h1>Kop</h1>", "<em>schuin</em>", "<strong>vet</strong>", "<code>code</code>",
-                     "<li>een</li>", "<blockquote>", "<ol>"):
+    html = render_markdown(
+        "# Kop\n\n*schuin* **vet** `code`\n\n- een\n- twee\n\n> citaat\n\n1. a\n2. b"
+    )
+    for fragment in (
+        "<h1>Kop</h1>",
+        "<em>schuin</em>",
+        "<strong>vet</strong>",
+        "<code>code</code>",
+        "<li>een</li>",
+        "<blockquote>",
+        "<ol>",
+    ):
         assert fragment in html
 
 
@@ -74,4 +83,7 @@ def test_image_alt_text_cannot_inject_markup() -> None:
 
 
 def test_quote_marks_every_line() -> None:
-    assert quote_markdown("regel een\n\nregel twee", "Ans") == "> **Ans:**\n> regel een\n>\n> regel twee\n\n"
+    assert (
+        quote_markdown("regel een\n\nregel twee", "Ans")
+        == "> **Ans:**\n> regel een\n>\n> regel twee\n\n"
+    )

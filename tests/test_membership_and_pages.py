@@ -29,7 +29,9 @@ def post_form(client: FlaskClient, page_url: str, action: str, **data: str) -> A
     return client.post(action, headers=EN, data={"csrf_token": form_token(page), **data})
 
 
-def test_join_an_open_community_then_leave(client: FlaskClient, db: Session, make_member, make_community) -> None:  # type: ignore[no-untyped-def]
+def test_join_an_open_community_then_leave(
+    client: FlaskClient, db: Session, make_member, make_community
+) -> None:  # type: ignore[no-untyped-def]
     make_community("leesclub")
     person = make_member("Noor")
     sign_in(client, person)
@@ -39,14 +41,18 @@ def test_join_an_open_community_then_leave(client: FlaskClient, db: Session, mak
     assert joined.status_code == 302
     page = text(client.get("/forum/c/leesclub/", headers=EN))
     assert "Welcome to Leesclub." in page and "Start a topic" in page
-    assert post_form(client, "/forum/c/leesclub/", "/forum/c/leesclub/join").status_code == 403, "joined once"
+    assert post_form(client, "/forum/c/leesclub/", "/forum/c/leesclub/join").status_code == 403, (
+        "joined once"
+    )
     left = post_form(client, "/forum/c/leesclub/leave", "/forum/c/leesclub/leave")
     assert left.status_code == 302
     assert "You left Leesclub." in text(client.get("/forum/c/leesclub/", headers=EN))
     assert db.scalar(select(func.count(Membership.id))) == 0
 
 
-def test_a_request_to_join_waits_for_a_moderator(client: FlaskClient, db: Session, make_member, make_community) -> None:  # type: ignore[no-untyped-def]
+def test_a_request_to_join_waits_for_a_moderator(
+    client: FlaskClient, db: Session, make_member, make_community
+) -> None:  # type: ignore[no-untyped-def]
     community = make_community("mantelzorg", members_only=True, approval=True)
     moderator = make_member("Femke")
     add_member(db, community, moderator, Role.MODERATOR)
@@ -63,8 +69,13 @@ def test_a_request_to_join_waits_for_a_moderator(client: FlaskClient, db: Sessio
     assert "Ria" in requests_page
     membership = db.scalar(select(Membership).where(Membership.member_id == person.id))
     assert membership is not None
-    answered = post_form(client, "/forum/c/mantelzorg/requests", "/forum/c/mantelzorg/requests",
-                         membership=str(membership.id), answer="accept")
+    answered = post_form(
+        client,
+        "/forum/c/mantelzorg/requests",
+        "/forum/c/mantelzorg/requests",
+        membership=str(membership.id),
+        answer="accept",
+    )
     assert answered.status_code == 302
     assert "Ria is now a member." in text(client.get("/forum/c/mantelzorg/requests", headers=EN))
 
@@ -72,7 +83,9 @@ def test_a_request_to_join_waits_for_a_moderator(client: FlaskClient, db: Sessio
     assert "Start a topic" in text(client.get("/forum/c/mantelzorg/", headers=EN))
 
 
-def test_a_declined_request_is_removed(client: FlaskClient, db: Session, make_member, make_community) -> None:  # type: ignore[no-untyped-def]
+def test_a_declined_request_is_removed(
+    client: FlaskClient, db: Session, make_member, make_community
+) -> None:  # type: ignore[no-untyped-def]
     community = make_community("mantelzorg", members_only=True, approval=True)
     moderator = make_member("Femke")
     add_member(db, community, moderator, Role.MODERATOR)
@@ -80,17 +93,34 @@ def test_a_declined_request_is_removed(client: FlaskClient, db: Session, make_me
     services.join(db, actor_of(db, person), community)
     membership = db.scalar(select(Membership).where(Membership.member_id == person.id))
     sign_in(client, moderator)
-    post_form(client, "/forum/c/mantelzorg/requests", "/forum/c/mantelzorg/requests",
-              membership=str(membership.id), answer="decline")  # type: ignore[union-attr]
-    assert db.scalar(select(func.count(Membership.id)).where(Membership.member_id == person.id)) == 0
+    post_form(
+        client,
+        "/forum/c/mantelzorg/requests",
+        "/forum/c/mantelzorg/requests",
+        membership=str(membership.id),
+        answer="decline",
+    )  # type: ignore[union-attr]
+    assert (
+        db.scalar(select(func.count(Membership.id)).where(Membership.member_id == person.id)) == 0
+    )
 
 
-def test_outsiders_cannot_post_to_a_members_only_community(client: FlaskClient, db: Session, make_member, make_community) -> None:  # type: ignore[no-untyped-def]
+def test_outsiders_cannot_post_to_a_members_only_community(
+    client: FlaskClient, db: Session, make_member, make_community
+) -> None:  # type: ignore[no-untyped-def]
     make_community("mantelzorg", members_only=True)
     sign_in(client, make_member("Buiten"))
     page = text(client.get("/forum/", headers=EN))
-    response = client.post("/forum/c/mantelzorg/new", headers=EN, data={
-        "csrf_token": form_token(page), "title": "Hallo", "body": "Ik wil posten", "publish": "1"})
+    response = client.post(
+        "/forum/c/mantelzorg/new",
+        headers=EN,
+        data={
+            "csrf_token": form_token(page),
+            "title": "Hallo",
+            "body": "Ik wil posten",
+            "publish": "1",
+        },
+    )
     assert response.status_code == 403
     assert db.scalar(select(func.count(Topic.id))) == 0
 
@@ -101,17 +131,35 @@ def app_config() -> dict[str, Any]:
 
 
 def test_long_topics_have_numbered_pages_and_permalinks_land_on_the_right_one(
-    client: FlaskClient, db: Session, make_member, make_community  # type: ignore[no-untyped-def]
+    client: FlaskClient,
+    db: Session,
+    make_member,
+    make_community,  # type: ignore[no-untyped-def]
 ) -> None:
     community = make_community("leesclub")
     author = make_member("Ans")
     add_member(db, community, author)
     actor = actor_of(db, author)
-    topic = services.start_topic(db, actor, community, title="Lang gesprek", body="Bericht 0",
-                                 publish_as=PublishAs.PSEUDONYM, submission_token="t", limits=LIMITS)
+    topic = services.start_topic(
+        db,
+        actor,
+        community,
+        title="Lang gesprek",
+        body="Bericht 0",
+        publish_as=PublishAs.PSEUDONYM,
+        submission_token="t",
+        limits=LIMITS,
+    )
     for n in range(1, 13):
-        services.reply(db, actor, topic, body=f"Bericht {n}", publish_as=PublishAs.PSEUDONYM,
-                       submission_token=f"r{n}", limits=LIMITS)
+        services.reply(
+            db,
+            actor,
+            topic,
+            body=f"Bericht {n}",
+            publish_as=PublishAs.PSEUDONYM,
+            submission_token=f"r{n}",
+            limits=LIMITS,
+        )
     posts = db.scalars(select(Post).order_by(Post.id)).all()
     page_1 = text(client.get(f"/forum/t/{topic.id}/", headers=EN))
     assert "Bericht 4" in page_1 and "Bericht 5" not in page_1
@@ -121,34 +169,70 @@ def test_long_topics_have_numbered_pages_and_permalinks_land_on_the_right_one(
     assert landing.headers["Location"] == f"/forum/t/{topic.id}/?page=2#post-{posts[7].id}"
     page_2 = text(client.get(f"/forum/t/{topic.id}/?page=2", headers=EN))
     assert f'id="post-{posts[7].id}"' in page_2 and "Bericht 7" in page_2
-    assert client.get(f"/forum/p/{posts[0].id}").headers["Location"] == f"/forum/t/{topic.id}/#post-{posts[0].id}"
+    assert (
+        client.get(f"/forum/p/{posts[0].id}").headers["Location"]
+        == f"/forum/t/{topic.id}/#post-{posts[0].id}"
+    )
 
 
 def test_community_topics_are_ordered_by_latest_activity_in_pages(
-    client: FlaskClient, db: Session, make_member, make_community  # type: ignore[no-untyped-def]
+    client: FlaskClient,
+    db: Session,
+    make_member,
+    make_community,  # type: ignore[no-untyped-def]
 ) -> None:
     community = make_community("leesclub")
     author = make_member("Ans")
     add_member(db, community, author)
     actor = actor_of(db, author)
-    topics = [services.start_topic(db, actor, community, title=f"Onderwerp nummer {n}", body="x",
-                                   publish_as=PublishAs.PSEUDONYM, submission_token=f"t{n}", limits=LIMITS)
-              for n in range(7)]
-    services.reply(db, actor, topics[0], body="weer actief", publish_as=PublishAs.PSEUDONYM,
-                   submission_token="r", limits=LIMITS)
+    topics = [
+        services.start_topic(
+            db,
+            actor,
+            community,
+            title=f"Onderwerp nummer {n}",
+            body="x",
+            publish_as=PublishAs.PSEUDONYM,
+            submission_token=f"t{n}",
+            limits=LIMITS,
+        )
+        for n in range(7)
+    ]
+    services.reply(
+        db,
+        actor,
+        topics[0],
+        body="weer actief",
+        publish_as=PublishAs.PSEUDONYM,
+        submission_token="r",
+        limits=LIMITS,
+    )
     page_1 = text(client.get("/forum/c/leesclub/", headers=EN))
     titles = re.findall(r"Onderwerp nummer (\d)", page_1)
     assert titles == ["0", "6", "5", "4", "3"]
-    assert re.findall(r"Onderwerp nummer (\d)", text(client.get("/forum/c/leesclub/?page=2"))) == ["2", "1"]
+    assert re.findall(r"Onderwerp nummer (\d)", text(client.get("/forum/c/leesclub/?page=2"))) == [
+        "2",
+        "1",
+    ]
 
 
 @pytest.mark.parametrize("page", ["0", "-1", "abc", "3", "99999999999999", "1.5", "%00"])
-def test_absurd_page_numbers_are_not_found(client: FlaskClient, db: Session, make_member, make_community, page: str) -> None:  # type: ignore[no-untyped-def]
+def test_absurd_page_numbers_are_not_found(
+    client: FlaskClient, db: Session, make_member, make_community, page: str
+) -> None:  # type: ignore[no-untyped-def]
     community = make_community("leesclub")
     author = make_member("Ans")
     add_member(db, community, author)
-    topic = services.start_topic(db, actor_of(db, author), community, title="Een", body="x",
-                                 publish_as=PublishAs.PSEUDONYM, submission_token="t", limits=LIMITS)
+    topic = services.start_topic(
+        db,
+        actor_of(db, author),
+        community,
+        title="Een",
+        body="x",
+        publish_as=PublishAs.PSEUDONYM,
+        submission_token="t",
+        limits=LIMITS,
+    )
     for url in (f"/forum/c/leesclub/?page={page}", f"/forum/t/{topic.id}/?page={page}"):
         response = client.get(url, headers=EN)
         assert response.status_code == 404, url
@@ -157,9 +241,18 @@ def test_absurd_page_numbers_are_not_found(client: FlaskClient, db: Session, mak
 
 @pytest.mark.parametrize(
     "url",
-    ["/forum/c/geen-gemeenschap/", "/forum/t/999999/", "/forum/p/999999", "/forum/p/999999/history",
-     "/forum/t/abc/", "/forum/p/999999/edit", "/forum/c/%ff%fe/", "/forum/t/99999999999999999999999/",
-     "/forum/p/2147483648", "/forum/t/1/reply?quote=99999999999999999999"],
+    [
+        "/forum/c/geen-gemeenschap/",
+        "/forum/t/999999/",
+        "/forum/p/999999",
+        "/forum/p/999999/history",
+        "/forum/t/abc/",
+        "/forum/p/999999/edit",
+        "/forum/c/%ff%fe/",
+        "/forum/t/99999999999999999999999/",
+        "/forum/p/2147483648",
+        "/forum/t/1/reply?quote=99999999999999999999",
+    ],
 )
 def test_unknown_things_are_not_found_in_the_forum_layout(client: FlaskClient, url: str) -> None:
     response = client.get(url, headers=EN)

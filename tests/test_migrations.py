@@ -180,7 +180,7 @@ def test_sqlite_foreign_keys_are_enforced_again_after_migrating(engine: Engine) 
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
 
-PLUGIN_REVISION = '''
+PLUGIN_REVISION = """
 import sqlalchemy as sa
 from alembic import op
 
@@ -196,7 +196,7 @@ def upgrade():
 
 def downgrade():
     op.drop_table("cf_someplugin_note")
-'''
+"""
 
 
 def test_another_version_location_adds_its_own_branch(engine: Engine, tmp_path: Path) -> None:
@@ -224,16 +224,16 @@ def test_another_version_location_adds_its_own_branch(engine: Engine, tmp_path: 
 
 # -- a host app with its own tables and its own Alembic history ---------------------------
 
-HOST_ENV = '''
+HOST_ENV = """
 from alembic import context
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection)
 with context.begin_transaction():
     context.run_migrations()
-'''
+"""
 
-HOST_REVISION = '''
+HOST_REVISION = """
 import sqlalchemy as sa
 from alembic import op
 
@@ -256,7 +256,7 @@ def upgrade():
 def downgrade():
     op.drop_table("cfg_setting")
     op.drop_table("account")
-'''
+"""
 
 HOST_TABLES = {"account", "cfg_setting"}
 
@@ -347,7 +347,8 @@ def test_host_and_forum_migrate_independently(
     other.upgrade()
     other.seed()
     assert table_names(engine) == HOST_TABLES | FORUM_TABLES | {
-        HOST_VERSION_TABLE, migrate.VERSION_TABLE
+        HOST_VERSION_TABLE,
+        migrate.VERSION_TABLE,
     }
     # The forum's own comparison does not propose to drop the host's tables.
     assert differences(engine) == []

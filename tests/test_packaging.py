@@ -128,8 +128,18 @@ def test_installed_wheel_migrates_a_database(wheel: Path, tmp_path: Path) -> Non
     venv = tmp_path / "venv"
     run(sys.executable, "-m", "venv", "--without-pip", venv)
     python = venv / "bin" / "python"
-    run(sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--no-index",
-        "--quiet", wheel)
+    run(
+        sys.executable,
+        "-m",
+        "pip",
+        "--python",
+        python,
+        "install",
+        "--no-deps",
+        "--no-index",
+        "--quiet",
+        wheel,
+    )
     site_packages = Path(
         run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").strip()
     )

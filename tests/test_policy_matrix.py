@@ -66,19 +66,30 @@ def world(matrix_db: Session) -> World:
     db = matrix_db
     public = services.create_community(db, slug="openbaar", name="Openbaar")
     private = services.create_community(
-        db, slug="besloten", name="Besloten", visibility=Visibility.MEMBERS, join_policy=JoinPolicy.APPROVAL
+        db,
+        slug="besloten",
+        name="Besloten",
+        visibility=Visibility.MEMBERS,
+        join_policy=JoinPolicy.APPROVAL,
     )
     people: dict[str, Member | None] = {"visitor": None}
     for role in ROLES[1:]:
         member = identity_services.register_local_account(
-            db, email=f"{role}@example.org", password=PASSWORD, display_name=role.replace("_", " ").title()
+            db,
+            email=f"{role}@example.org",
+            password=PASSWORD,
+            display_name=role.replace("_", " ").title(),
         )
         member.is_site_admin = role == "site_admin"
         db.commit()
         people[role] = member
     for community in (public, private):
-        for role, community_role in [("member", Role.MEMBER), ("moderator", Role.MODERATOR),
-                                     ("editor", Role.EDITOR), ("admin", Role.ADMIN)]:
+        for role, community_role in [
+            ("member", Role.MEMBER),
+            ("moderator", Role.MODERATOR),
+            ("editor", Role.EDITOR),
+            ("admin", Role.ADMIN),
+        ]:
             add_member(db, community, people[role], community_role)  # type: ignore[arg-type]
     pending = people["pending"]
     assert pending is not None
@@ -93,8 +104,14 @@ def world(matrix_db: Session) -> World:
     topics = {}
     for kind, community in (("public", public), ("private", private)):
         topics[kind] = services.start_topic(
-            db, starter, community, title=f"{SECRET_TITLE} {kind}", body=f"{SECRET_BODY} {kind}",
-            publish_as=PublishAs.PSEUDONYM, submission_token=f"t-{kind}", limits=LIMITS,
+            db,
+            starter,
+            community,
+            title=f"{SECRET_TITLE} {kind}",
+            body=f"{SECRET_BODY} {kind}",
+            publish_as=PublishAs.PSEUDONYM,
+            submission_token=f"t-{kind}",
+            limits=LIMITS,
         )
     return World(people, public, private, topics, {})
 
@@ -142,7 +159,17 @@ def expected(kind: str, page: str, role: str) -> int:
 CASES = [
     (kind, page, role)
     for kind in ("public", "private")
-    for page in ["community", "topic", "topic_page_2", "permalink", "history", "new_topic", "reply", "quote", "requests"]
+    for page in [
+        "community",
+        "topic",
+        "topic_page_2",
+        "permalink",
+        "history",
+        "new_topic",
+        "reply",
+        "quote",
+        "requests",
+    ]
     for role in ROLES
 ]
 
@@ -162,7 +189,9 @@ def test_matrix(client: FlaskClient, world: World, kind: str, page: str, role: s
 
 def test_members_only_community_shows_how_to_get_in(client: FlaskClient, world: World) -> None:
     sign_in(client, world.people["outsider"])
-    html = client.get("/forum/c/besloten/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    html = client.get("/forum/c/besloten/", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
     assert "visible to its members only" in html
     assert "Ask to join" in html
 
@@ -175,6 +204,10 @@ def test_policy_clause_and_function_agree(db: Session, world: World) -> None:
 
     for role in ROLES:
         actor = actor_of(db, world.people[role])
-        by_sql = set(db.scalars(select(Community.id).where(policy.readable_communities_clause(actor))))
-        by_function = {c.id for c in (world.public, world.private) if policy.can_view_community(actor, c)}
+        by_sql = set(
+            db.scalars(select(Community.id).where(policy.readable_communities_clause(actor)))
+        )
+        by_function = {
+            c.id for c in (world.public, world.private) if policy.can_view_community(actor, c)
+        }
         assert by_sql == by_function, role

@@ -6,7 +6,6 @@ import re
 
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from civicforum.forum.models import Post, Topic
 from civicforum.identity.models import IdentityLevel
@@ -24,8 +23,13 @@ def preview_then_publish(client: FlaskClient, url: str, **fields: str) -> tuple[
     """Submit a compose form as a person would: preview first, then publish."""
     page = client.get(url, headers=EN)
     assert page.status_code == 200, text(page)
-    data = {"csrf_token": form_token(text(page)), "submission_token": form_token(text(page), "submission_token"),
-            "publish_as": "pseudonym", "preview": "1", **fields}
+    data = {
+        "csrf_token": form_token(text(page)),
+        "submission_token": form_token(text(page), "submission_token"),
+        "publish_as": "pseudonym",
+        "preview": "1",
+        **fields,
+    }
     preview = client.post(url, data=data, headers=EN)
     if preview.status_code != 200:
         return preview, None
@@ -42,7 +46,9 @@ def setup_community(db, make_member, make_community, **kw):  # type: ignore[no-u
     return community, author
 
 
-def test_start_a_topic_with_preview_then_reply_with_quote(client, db, make_member, make_community) -> None:  # type: ignore[no-untyped-def]
+def test_start_a_topic_with_preview_then_reply_with_quote(
+    client, db, make_member, make_community
+) -> None:  # type: ignore[no-untyped-def]
     community, author = setup_community(db, make_member, make_community)
     sign_in(client, author)
     preview, published = preview_then_publish(
@@ -66,27 +72,47 @@ def test_start_a_topic_with_preview_then_reply_with_quote(client, db, make_membe
     assert published.status_code == 302
     permalink = published.headers["Location"]
     landed = client.get(permalink)
-    assert landed.status_code == 302 and re.search(rf"/forum/t/{topic.id}/#post-\d+$", landed.headers["Location"])
+    assert landed.status_code == 302 and re.search(
+        rf"/forum/t/{topic.id}/#post-\d+$", landed.headers["Location"]
+    )
     assert "<blockquote>" in text(client.get(f"/forum/t/{topic.id}/", headers=EN))
 
 
-def test_publishing_without_a_preview_of_that_exact_text_shows_the_preview_again(client, db, make_member, make_community) -> None:  # type: ignore[no-untyped-def]
+def test_publishing_without_a_preview_of_that_exact_text_shows_the_preview_again(
+    client, db, make_member, make_community
+) -> None:  # type: ignore[no-untyped-def]
     community, author = setup_community(db, make_member, make_community)
     sign_in(client, author)
     page = text(client.get("/forum/c/leesclub/new", headers=EN))
-    response = client.post("/forum/c/leesclub/new", headers=EN, data={
-        "csrf_token": form_token(page), "submission_token": form_token(page, "submission_token"),
-        "title": "Rechtstreeks", "body": "zonder voorbeeld", "publish_as": "pseudonym",
-        "publish": "1", "previewed": "forged",
-    })
+    response = client.post(
+        "/forum/c/leesclub/new",
+        headers=EN,
+        data={
+            "csrf_token": form_token(page),
+            "submission_token": form_token(page, "submission_token"),
+            "title": "Rechtstreeks",
+            "body": "zonder voorbeeld",
+            "publish_as": "pseudonym",
+            "publish": "1",
+            "previewed": "forged",
+        },
+    )
     assert response.status_code == 200
     assert "Preview: this is how it will look" in text(response)
     assert db.scalar(select(func.count(Topic.id))) == 0
     page = text(client.get("/forum/c/leesclub/new", headers=EN))
-    preview_only = client.post("/forum/c/leesclub/new", headers=EN, data={
-        "csrf_token": form_token(page), "submission_token": form_token(page, "submission_token"),
-        "title": "Alleen bekijken", "body": "voorbeeld", "publish_as": "pseudonym", "preview": "1",
-    })
+    preview_only = client.post(
+        "/forum/c/leesclub/new",
+        headers=EN,
+        data={
+            "csrf_token": form_token(page),
+            "submission_token": form_token(page, "submission_token"),
+            "title": "Alleen bekijken",
+            "body": "voorbeeld",
+            "publish_as": "pseudonym",
+            "preview": "1",
+        },
+    )
     assert "Alleen bekijken" in text(preview_only)
     assert db.scalar(select(func.count(Topic.id))) == 0, "nothing is published at the preview step"
 
@@ -94,12 +120,19 @@ def test_publishing_without_a_preview_of_that_exact_text_shows_the_preview_again
 def test_a_reply_submitted_twice_creates_one_post(client, db, make_member, make_community) -> None:  # type: ignore[no-untyped-def]
     community, author = setup_community(db, make_member, make_community)
     sign_in(client, author)
-    _, published = preview_then_publish(client, "/forum/c/leesclub/new", title="Dubbel", body="Eerste")
+    _, published = preview_then_publish(
+        client, "/forum/c/leesclub/new", title="Dubbel", body="Eerste"
+    )
     topic = db.scalar(select(Topic))
     url = f"/forum/t/{topic.id}/reply"
     page = text(client.get(url, headers=EN))
-    data = {"csrf_token": form_token(page), "submission_token": form_token(page, "submission_token"),
-            "publish_as": "pseudonym", "body": "Een keer", "preview": "1"}
+    data = {
+        "csrf_token": form_token(page),
+        "submission_token": form_token(page, "submission_token"),
+        "publish_as": "pseudonym",
+        "body": "Een keer",
+        "preview": "1",
+    }
     preview = client.post(url, data=data, headers=EN)
     data.pop("preview")
     data.update(previewed=form_token(text(preview), "previewed"), publish="1")
@@ -112,7 +145,9 @@ def test_a_reply_submitted_twice_creates_one_post(client, db, make_member, make_
     assert db.get(Topic, topic.id).post_count == 2
 
 
-def test_bad_input_gets_a_form_error_and_nothing_is_written(client, db, make_member, make_community) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_gets_a_form_error_and_nothing_is_written(
+    client, db, make_member, make_community
+) -> None:  # type: ignore[no-untyped-def]
     community, author = setup_community(db, make_member, make_community)
     sign_in(client, author)
     cases = [
@@ -133,22 +168,31 @@ def test_invalid_utf8_in_a_form_is_no_server_error(client, db, make_member, make
     sign_in(client, author)
     page = text(client.get("/forum/c/leesclub/new"))
     body = (
-        b"csrf_token=" + form_token(page).encode() + b"&title=%ff%fe+titel&body=%c3%28+tekst&preview=1"
+        b"csrf_token="
+        + form_token(page).encode()
+        + b"&title=%ff%fe+titel&body=%c3%28+tekst&preview=1"
         b"&publish_as=pseudonym&submission_token=abc"
     )
-    response = client.post("/forum/c/leesclub/new", data=body, content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        "/forum/c/leesclub/new", data=body, content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code < 500
 
 
-def test_edit_keeps_the_earlier_text_in_a_visible_history(client, db, make_member, make_community) -> None:  # type: ignore[no-untyped-def]
+def test_edit_keeps_the_earlier_text_in_a_visible_history(
+    client, db, make_member, make_community
+) -> None:  # type: ignore[no-untyped-def]
     community, author = setup_community(db, make_member, make_community)
     sign_in(client, author)
     preview_then_publish(client, "/forum/c/leesclub/new", title="Over tijd", body="Eerste versie")
     post = db.scalar(select(Post))
     page = text(client.get(f"/forum/p/{post.id}/edit", headers=EN))
     assert "Eerste versie" in page
-    saved = client.post(f"/forum/p/{post.id}/edit", headers=EN,
-                        data={"csrf_token": form_token(page), "body": "Tweede versie"})
+    saved = client.post(
+        f"/forum/p/{post.id}/edit",
+        headers=EN,
+        data={"csrf_token": form_token(page), "body": "Tweede versie"},
+    )
     assert saved.status_code == 302
     topic_page = text(client.get(f"/forum/t/{post.topic_id}/", headers=EN))
     assert "Tweede versie" in topic_page and "Eerste versie" not in topic_page
@@ -173,7 +217,9 @@ def test_others_cannot_edit_or_delete_a_post(client, db, make_member, make_commu
     assert db.get(Post, post.id).deleted_at is None
 
 
-def test_delete_own_post_keeps_its_place_but_not_its_text(client, db, make_member, make_community) -> None:  # type: ignore[no-untyped-def]
+def test_delete_own_post_keeps_its_place_but_not_its_text(
+    client, db, make_member, make_community
+) -> None:  # type: ignore[no-untyped-def]
     community, author = setup_community(db, make_member, make_community)
     sign_in(client, author)
     preview_then_publish(client, "/forum/c/leesclub/new", title="Weg ermee", body="Geheimpje")
@@ -188,15 +234,20 @@ def test_delete_own_post_keeps_its_place_but_not_its_text(client, db, make_membe
 def test_forms_without_a_csrf_token_are_refused(client, db, make_member, make_community) -> None:  # type: ignore[no-untyped-def]
     community, author = setup_community(db, make_member, make_community)
     sign_in(client, author)
-    response = client.post("/forum/c/leesclub/new", headers=EN, data={
-        "title": "Geen token", "body": "tekst", "publish": "1", "publish_as": "pseudonym"})
+    response = client.post(
+        "/forum/c/leesclub/new",
+        headers=EN,
+        data={"title": "Geen token", "body": "tekst", "publish": "1", "publish_as": "pseudonym"},
+    )
     assert response.status_code == 422
     assert db.scalar(select(func.count(Topic.id))) == 0
     left = client.post("/forum/c/leesclub/join", headers=EN)
     assert left.status_code == 400
 
 
-def test_posting_needs_the_communitys_identity_level(client, db, make_member, make_community) -> None:  # type: ignore[no-untyped-def]
+def test_posting_needs_the_communitys_identity_level(
+    client, db, make_member, make_community
+) -> None:  # type: ignore[no-untyped-def]
     community = make_community("patienten", level=IdentityLevel.VERIFIED)
     member = make_member("Cor")
     add_member(db, community, member)
@@ -217,7 +268,9 @@ def test_replies_to_a_locked_topic_are_refused(client, db, make_member, make_com
     assert "This topic is locked" in text(client.get(f"/forum/t/{topic.id}/", headers=EN))
 
 
-def test_anonymous_posts_hide_the_name_from_others_but_not_from_moderators(client, db, make_member, make_community) -> None:  # type: ignore[no-untyped-def]
+def test_anonymous_posts_hide_the_name_from_others_but_not_from_moderators(
+    client, db, make_member, make_community
+) -> None:  # type: ignore[no-untyped-def]
     from civicforum.forum.models import Role
 
     community, author = setup_community(db, make_member, make_community)
@@ -226,8 +279,14 @@ def test_anonymous_posts_hide_the_name_from_others_but_not_from_moderators(clien
     reader = make_member("Lezer Lies")
     sign_in(client, author)
     page = client.get("/forum/c/leesclub/new", headers=EN)
-    data = {"csrf_token": form_token(text(page)), "submission_token": form_token(text(page), "submission_token"),
-            "title": "Iets persoonlijks", "body": "Liever anoniem", "publish_as": "anonymous", "preview": "1"}
+    data = {
+        "csrf_token": form_token(text(page)),
+        "submission_token": form_token(text(page), "submission_token"),
+        "title": "Iets persoonlijks",
+        "body": "Liever anoniem",
+        "publish_as": "anonymous",
+        "preview": "1",
+    }
     preview = client.post("/forum/c/leesclub/new", data=data, headers=EN)
     assert "As “anonymous member”" in text(preview)
     data.pop("preview")

@@ -43,18 +43,35 @@ def fill(db: Session, make_member, community, topics: int, replies: int, people:
     choices = [PublishAs.PSEUDONYM, PublishAs.ANONYMOUS, PublishAs.REAL_NAME]
     for t in range(topics):
         topic = services.start_topic(
-            db, authors[t % people], community, title=f"Onderwerp {t}", body="Tekst",
-            publish_as=choices[t % 3], submission_token=f"{community.slug}-t{t}", limits=LIMITS,
+            db,
+            authors[t % people],
+            community,
+            title=f"Onderwerp {t}",
+            body="Tekst",
+            publish_as=choices[t % 3],
+            submission_token=f"{community.slug}-t{t}",
+            limits=LIMITS,
         )
         topic_id = topic.id
     for r in range(replies):
-        services.reply(db, authors[r % people], topic, body=f"Reactie {r}", publish_as=choices[r % 3],
-                       submission_token=f"{community.slug}-r{r}", limits=LIMITS)
+        services.reply(
+            db,
+            authors[r % people],
+            topic,
+            body=f"Reactie {r}",
+            publish_as=choices[r % 3],
+            submission_token=f"{community.slug}-r{r}",
+            limits=LIMITS,
+        )
     return topic_id
 
 
 def test_topic_and_community_pages_do_not_grow_with_content(
-    app: Flask, client: FlaskClient, db: Session, make_member, make_community  # type: ignore[no-untyped-def]
+    app: Flask,
+    client: FlaskClient,
+    db: Session,
+    make_member,
+    make_community,  # type: ignore[no-untyped-def]
 ) -> None:
     small = make_community("klein")
     large = make_community("groot")
@@ -66,8 +83,12 @@ def test_topic_and_community_pages_do_not_grow_with_content(
     sign_in(client, reader)
 
     counts = {}
-    for name, url in [("community-small", "/forum/c/klein/"), ("community-large", "/forum/c/groot/"),
-                      ("topic-small", f"/forum/t/{small_topic}/"), ("topic-large", f"/forum/t/{large_topic}/")]:
+    for name, url in [
+        ("community-small", "/forum/c/klein/"),
+        ("community-large", "/forum/c/groot/"),
+        ("topic-small", f"/forum/t/{small_topic}/"),
+        ("topic-large", f"/forum/t/{large_topic}/"),
+    ]:
         with counting(app) as statements:
             assert client.get(url).status_code == 200
         counts[name] = len(statements)

@@ -25,7 +25,9 @@ def start(app: Flask) -> None:
     CivicForum(app)
 
 
-def test_defaults_give_a_working_forum_with_a_sqlite_file_in_the_instance_folder(tmp_path: Path) -> None:
+def test_defaults_give_a_working_forum_with_a_sqlite_file_in_the_instance_folder(
+    tmp_path: Path,
+) -> None:
     app = make(tmp_path)
     start(app)
     settings = app.extensions["civicforum"].settings
@@ -45,7 +47,11 @@ def test_defaults_give_a_working_forum_with_a_sqlite_file_in_the_instance_folder
         ({"CIVICFORUM_LANGUAGES": ["nl", "de"]}, "CIVICFORUM_LANGUAGES", "'de'"),
         ({"CIVICFORUM_DEFAULT_LANGUAGE": "fr"}, "CIVICFORUM_DEFAULT_LANGUAGE", "nl, en"),
         ({"CIVICFORUM_TIMEZONE": "Mars/Olympus"}, "CIVICFORUM_TIMEZONE", "IANA time zone"),
-        ({"CIVICFORUM_SIGNIN_RATE_LIMIT": "lots"}, "CIVICFORUM_SIGNIN_RATE_LIMIT", "per 15 minutes"),
+        (
+            {"CIVICFORUM_SIGNIN_RATE_LIMIT": "lots"},
+            "CIVICFORUM_SIGNIN_RATE_LIMIT",
+            "per 15 minutes",
+        ),
         ({"CIVICFORUM_URL_PREFIX": "forum/"}, "CIVICFORUM_URL_PREFIX", "leading"),
         ({"CIVICFORUM_MAIL_SERVER": "smtp.example.org"}, "CIVICFORUM_MAIL_SENDER", "required"),
         ({"CIVICFORUM_POST_PER_PAGE": 10}, "CIVICFORUM_POST_PER_PAGE", "not a civicforum setting"),
@@ -75,8 +81,12 @@ def test_the_host_needs_a_flask_secret_key(tmp_path: Path) -> None:
 
 
 def test_secrets_do_not_show_in_the_settings_repr(tmp_path: Path) -> None:
-    app = make(tmp_path, CIVICFORUM_MAIL_SERVER="m.example.org", CIVICFORUM_MAIL_SENDER="f@example.org",
-               CIVICFORUM_MAIL_PASSWORD="hunter2-mail-password")
+    app = make(
+        tmp_path,
+        CIVICFORUM_MAIL_SERVER="m.example.org",
+        CIVICFORUM_MAIL_SENDER="f@example.org",
+        CIVICFORUM_MAIL_PASSWORD="hunter2-mail-password",
+    )
     start(app)
     shown = repr(app.extensions["civicforum"].settings)
     assert "f" * 40 not in shown
@@ -103,6 +113,7 @@ def test_no_module_reads_a_civicforum_key_outside_the_settings_module() -> None:
     offenders = [
         str(path.relative_to(package))
         for path in package.rglob("*.py")
-        if path.name != "settings.py" and re.search(r"[\"']CIVICFORUM_[A-Z_]+[\"']", path.read_text())
+        if path.name != "settings.py"
+        and re.search(r"[\"']CIVICFORUM_[A-Z_]+[\"']", path.read_text())
     ]
     assert offenders == []

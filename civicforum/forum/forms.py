@@ -15,7 +15,10 @@ from ..identity.models import PublishAs
 def publish_as_choices() -> list[tuple[str, str]]:
     return [
         (PublishAs.PSEUDONYM.value, str(_l("Under my forum name"))),
-        (PublishAs.ANONYMOUS.value, str(_l("As “anonymous member” (moderators can still see the account)"))),
+        (
+            PublishAs.ANONYMOUS.value,
+            str(_l("As “anonymous member” (moderators can still see the account)")),
+        ),
         (PublishAs.REAL_NAME.value, str(_l("Under my real name"))),
     ]
 
@@ -26,7 +29,12 @@ def body_digest(body: str) -> str:
 
 
 class PostForm(FlaskForm):
-    body = TextAreaField(_l("Your message"), description=_l("Markdown works: *italic*, **bold**, [a link](https://example.org), > a quote."))
+    body = TextAreaField(
+        _l("Your message"),
+        description=_l(
+            "Markdown works: *italic*, **bold**, [a link](https://example.org), > a quote."
+        ),
+    )
     publish_as = RadioField(
         _l("Show this post"), choices=[], default=PublishAs.PSEUDONYM.value, validate_choice=False
     )

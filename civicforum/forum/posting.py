@@ -84,7 +84,9 @@ def new_topic(slug: str) -> Any:
         if form.ready_to_publish:
             try:
                 topic = services.start_topic(
-                    db, actor, community,
+                    db,
+                    actor,
+                    community,
                     title=form.title.data or "",
                     body=form.body.data or "",
                     publish_as=form.publish_as.data or "",
@@ -133,7 +135,9 @@ def reply(topic_id: int) -> Any:
         if form.ready_to_publish:
             try:
                 post = services.reply(
-                    db, actor, topic,
+                    db,
+                    actor,
+                    topic,
                     body=form.body.data or "",
                     publish_as=form.publish_as.data or "",
                     submission_token=form.submission_token.data or "",
@@ -183,7 +187,11 @@ def edit(post_id: int) -> Any:
     elif form.is_submitted():
         status = 422
     return render_template(
-        "civicforum/edit.html", form=form, post=post, topic=post.topic, community=post.topic.community
+        "civicforum/edit.html",
+        form=form,
+        post=post,
+        topic=post.topic,
+        community=post.topic.community,
     ), status
 
 
@@ -199,5 +207,9 @@ def delete(post_id: int) -> Any:
         flash(_("Your post is deleted."), "civicforum")
         return redirect(url_for("civicforum.post", post_id=post.id))
     return render_template(
-        "civicforum/delete.html", form=form, post=post, topic=post.topic, community=post.topic.community
+        "civicforum/delete.html",
+        form=form,
+        post=post,
+        topic=post.topic,
+        community=post.topic.community,
     )

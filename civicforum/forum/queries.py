@@ -66,7 +66,10 @@ def all_communities(db: Session) -> list[Community]:
 def pending_requests(db: Session, community: Community) -> list[Membership]:
     query = (
         select(Membership)
-        .where(Membership.community_id == community.id, Membership.status == MembershipStatus.PENDING.value)
+        .where(
+            Membership.community_id == community.id,
+            Membership.status == MembershipStatus.PENDING.value,
+        )
         .options(joinedload(Membership.member))
         .order_by(Membership.joined_at)
     )
@@ -129,9 +132,12 @@ def get_post(db: Session, post_id: int) -> Post:
 
 
 def page_of_post(db: Session, post: Post, per_page: int) -> int:
-    before = db.scalar(
-        select(func.count(Post.id)).where(Post.topic_id == post.topic_id, Post.id < post.id)
-    ) or 0
+    before = (
+        db.scalar(
+            select(func.count(Post.id)).where(Post.topic_id == post.topic_id, Post.id < post.id)
+        )
+        or 0
+    )
     return before // per_page + 1
 
 

@@ -57,7 +57,11 @@ def clean_body(body: str, limits: Limits) -> str:
         raise ServiceError(_("Write something before you post."), "body")
     if len(body) > limits.max_post_length:
         raise ServiceError(
-            _("A post can be at most %(max)d characters; this one has %(n)d.", max=limits.max_post_length, n=len(body)),
+            _(
+                "A post can be at most %(max)d characters; this one has %(n)d.",
+                max=limits.max_post_length,
+                n=len(body),
+            ),
             "body",
         )
     return body
@@ -78,7 +82,9 @@ def _publish_as(member: Member, choice: str) -> str:
     if choice not in {p.value for p in PublishAs}:
         raise ServiceError(_("Choose how your post is signed."), "publish_as")
     if choice == PublishAs.REAL_NAME and not member.real_name:
-        raise ServiceError(_("Set a real name in your settings first to publish under it."), "publish_as")
+        raise ServiceError(
+            _("Set a real name in your settings first to publish under it."), "publish_as"
+        )
     return choice
 
 
@@ -101,7 +107,9 @@ def create_community(
         raise ServiceError(_("A short name uses lower-case letters, digits and hyphens."), "slug")
     name = " ".join(name.split())
     if not 2 <= len(name) <= NAME_MAX:
-        raise ServiceError(_("A name needs %(low)d to %(high)d characters.", low=2, high=NAME_MAX), "name")
+        raise ServiceError(
+            _("A name needs %(low)d to %(high)d characters.", low=2, high=NAME_MAX), "name"
+        )
     if db.scalar(select(Community.id).where(Community.slug == slug)):
         raise ServiceError(_("A community with this short name exists already."), "slug")
     community = Community(
@@ -126,7 +134,10 @@ def join(db: Session, actor: policy.Actor, community: Community) -> Membership:
     assert actor.member is not None
     status = MembershipStatus.PENDING if community.needs_approval else MembershipStatus.ACTIVE
     membership = Membership(
-        community_id=community.id, member_id=actor.member.id, role=Role.MEMBER.value, status=status.value
+        community_id=community.id,
+        member_id=actor.member.id,
+        role=Role.MEMBER.value,
+        status=status.value,
     )
     db.add(membership)
     try:
@@ -153,7 +164,9 @@ def leave(db: Session, actor: policy.Actor, community: Community) -> None:
     db.commit()
 
 
-def answer_request(db: Session, actor: policy.Actor, membership: Membership, *, accept: bool) -> None:
+def answer_request(
+    db: Session, actor: policy.Actor, membership: Membership, *, accept: bool
+) -> None:
     """A moderator accepts or declines a pending request to join."""
     _require(policy.can_manage_members(actor, membership.community))
     if membership.is_active:

@@ -71,7 +71,9 @@ def community_page(slug: str) -> str:
     readable = policy.can_view_community(actor, community)
     topics = None
     if readable:
-        topics = queries.community_topics(db, community, page_number(), state().settings.topics_per_page)
+        topics = queries.community_topics(
+            db, community, page_number(), state().settings.topics_per_page
+        )
     elif request.args.get("page", "1") != "1":
         abort(404)
     return render_template(

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, RadioField, SelectField, StringField, SubmitField
+from wtforms import (
+    EmailField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 
 from ..i18n import lazy_gettext as _l
 
@@ -65,6 +73,8 @@ class SettingsForm(FlaskForm):
         render_kw={"autocomplete": "name"},
     )
     # The services check choices, with translated messages; WTForms' own are English only.
-    publish_as = RadioField(_l("Sign my posts, unless I choose otherwise"), choices=[], validate_choice=False)
+    publish_as = RadioField(
+        _l("Sign my posts, unless I choose otherwise"), choices=[], validate_choice=False
+    )
     language = SelectField(_l("Language of the forum"), choices=[], validate_choice=False)
     submit = SubmitField(_l("Save settings"))

@@ -28,7 +28,10 @@ def send_mail(settings: Settings, to: str, subject: str, body: str) -> None:
     try:
         if settings.mail_security == "tls":
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                settings.mail_server, settings.mail_port, timeout=10, context=ssl.create_default_context()
+                settings.mail_server,
+                settings.mail_port,
+                timeout=10,
+                context=ssl.create_default_context(),
             )
         else:
             smtp = smtplib.SMTP(settings.mail_server, settings.mail_port, timeout=10)

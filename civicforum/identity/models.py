@@ -76,7 +76,9 @@ class ExternalIdentity(Base):
     __table_args__ = (UniqueConstraint("provider", "subject"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("cf_member.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("cf_member.id", ondelete="CASCADE"), index=True
+    )
     provider: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)

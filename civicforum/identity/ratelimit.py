@@ -41,7 +41,9 @@ class SignInLimiter:
         for key in self._keys(address, account):
             for limit in self._limits:
                 if not self._limiter.test(limit, "civicforum-signin", key):
-                    reset, _remaining = self._limiter.get_window_stats(limit, "civicforum-signin", key)
+                    reset, _remaining = self._limiter.get_window_stats(
+                        limit, "civicforum-signin", key
+                    )
                     wait = max(wait, int(reset))
         return max(1, wait - int(time.time())) if wait else 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 from functools import cache
@@ -36,6 +37,8 @@ def _dummy_hash() -> str:
     to refuse as a wrong password and the timing tells nothing. Made on first use, not at
     import, so commands that never check a password do not pay for it."""
     return _hasher.hash(secrets.token_urlsafe(16))
+
+
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -141,7 +144,9 @@ def register_local_account(
         db.commit()
     except IntegrityError:
         db.rollback()
-        raise ServiceError(_("An account with this e-mail address exists already."), "email") from None
+        raise ServiceError(
+            _("An account with this e-mail address exists already."), "email"
+        ) from None
     return member
 
 
@@ -149,10 +154,8 @@ def authenticate(db: Session, email: str, password: str) -> Member | None:
     """The member whose local account matches, or ``None``; rehashes outdated hashes."""
     account = db.scalar(select(LocalAccount).where(LocalAccount.email == normalise_email(email)))
     if account is None:
-        try:
+        with contextlib.suppress(VerificationError):
             _hasher.verify(_dummy_hash(), password)
-        except VerificationError:
-            pass
         return None
     try:
         _hasher.verify(account.password_hash, password)
@@ -192,7 +195,10 @@ def update_member_settings(
     name = check_display_name(db, display_name, member)
     real = " ".join(real_name.split()) or None
     if real is not None and len(real) > REAL_NAME_MAX:
-        raise ServiceError(_("A name needs %(low)d to %(high)d characters.", low=2, high=REAL_NAME_MAX), "real_name")
+        raise ServiceError(
+            _("A name needs %(low)d to %(high)d characters.", low=2, high=REAL_NAME_MAX),
+            "real_name",
+        )
     if publish_as not in {p.value for p in PublishAs}:
         raise ServiceError(_("Choose how your posts are signed."), "publish_as")
     if publish_as == PublishAs.REAL_NAME and real is None:
@@ -208,7 +214,9 @@ def update_member_settings(
         db.commit()
     except IntegrityError:
         db.rollback()
-        raise ServiceError(_("That name is taken; please choose another."), "display_name") from None
+        raise ServiceError(
+            _("That name is taken; please choose another."), "display_name"
+        ) from None
 
 
 def count_members(db: Session) -> int:

@@ -105,7 +105,10 @@ def register_account() -> Any:
             status = 422
         else:
             forum.identity.start_session(member)
-            flash(_("Welcome, %(name)s. Your account is ready.", name=member.display_name), "civicforum")
+            flash(
+                _("Welcome, %(name)s. Your account is ready.", name=member.display_name),
+                "civicforum",
+            )
             return redirect(safe_next(form.next.data))
     elif form.is_submitted():
         status = 422
@@ -136,13 +139,17 @@ def reset_request() -> Any:
                 "Someone (hopefully you) asked to reset the password of your account at %(site)s.\n\n"
                 "Choose a new password here, within %(minutes)d minutes:\n%(link)s\n\n"
                 "If it was not you, ignore this message: nothing changes.",
-                site=forum.settings.site_name, minutes=minutes, link=link,
+                site=forum.settings.site_name,
+                minutes=minutes,
+                link=link,
             )
             try:
                 send_mail(forum.settings, account.email, _("Reset your password"), body)
             except MailError as error:
                 log.error("password reset mail could not be sent: %s", error)
-                form.form_errors.append(_("The mail could not be sent just now. Please try again later."))
+                form.form_errors.append(
+                    _("The mail could not be sent just now. Please try again later.")
+                )
                 return render_template("civicforum/reset_request.html", form=form, sent=False), 503
         # The same answer whether or not the address has an account: no one learns who is a member.
         sent = True

@@ -220,7 +220,6 @@ def upgrade() -> None:
         )
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("cf_post_revision", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cf_post_revision_replaced_by_id"))

@@ -62,7 +62,11 @@ def axe_script() -> Path:
             )
         done = subprocess.run(  # noqa: S603 - a fixed command, in this folder
             [npm, "ci", "--no-audit", "--no-fund"],
-            cwd=HERE, capture_output=True, text=True, check=False, timeout=300,
+            cwd=HERE,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
         )
         if done.returncode != 0 or not AXE_SCRIPT.is_file():
             pytest.fail(

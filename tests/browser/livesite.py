@@ -41,12 +41,21 @@ TOPICS_PER_PAGE = 5
 
 # (author, title, text): with these, *Digitale hulp* has more topics than fit on a page.
 EXTRA_TOPICS = (
-    ("henk", "Wachtwoordmanager: is dat veilig?",
-     "Mijn kleinzoon raadt me een wachtwoordmanager aan. Is dat echt veiliger dan een boekje?"),
-    ("anneke", "Foto's van mijn telefoon naar de computer",
-     "Hoe krijg ik mijn vakantiefoto's van mijn telefoon op de computer van de bibliotheek?"),
-    ("bram", "Printen vanaf je telefoon in de bibliotheek",
-     "Kan ik in de bibliotheek iets printen dat op mijn telefoon staat? Wat kost dat?"),
+    (
+        "henk",
+        "Wachtwoordmanager: is dat veilig?",
+        "Mijn kleinzoon raadt me een wachtwoordmanager aan. Is dat echt veiliger dan een boekje?",
+    ),
+    (
+        "anneke",
+        "Foto's van mijn telefoon naar de computer",
+        "Hoe krijg ik mijn vakantiefoto's van mijn telefoon op de computer van de bibliotheek?",
+    ),
+    (
+        "bram",
+        "Printen vanaf je telefoon in de bibliotheek",
+        "Kan ik in de bibliotheek iets printen dat op mijn telefoon staat? Wat kost dat?",
+    ),
 )
 
 
@@ -125,9 +134,14 @@ def add_extra_topics(db: DbSession) -> None:
         account = identity.find_account(db, demo_email(author))
         assert account is not None, f"the demo data has no account {author!r}"
         forum.start_topic(
-            db, load_actor(db, account.member), community,
-            title=title, body=body, publish_as="pseudonym",
-            submission_token=f"browser-tests:{n}", limits=limits,
+            db,
+            load_actor(db, account.member),
+            community,
+            title=title,
+            body=body,
+            publish_as="pseudonym",
+            submission_token=f"browser-tests:{n}",
+            limits=limits,
         )
 
 
@@ -135,15 +149,17 @@ def add_extra_topics(db: DbSession) -> None:
 def serve_sample_site(database_url: str) -> Iterator[LiveSite]:
     """The sample site with the demo data on an empty database, served on 127.0.0.1."""
     with local_mail_server() as (inbox, mail_port):
-        app = create_app({
-            "SECRET_KEY": secrets.token_urlsafe(32),
-            "CIVICFORUM_SECRET_KEY": secrets.token_urlsafe(32),
-            "CIVICFORUM_DATABASE_URL": database_url,
-            "CIVICFORUM_TOPICS_PER_PAGE": TOPICS_PER_PAGE,
-            "CIVICFORUM_MAIL_SERVER": "127.0.0.1",
-            "CIVICFORUM_MAIL_PORT": mail_port,
-            "CIVICFORUM_MAIL_SENDER": "forum@voorbeeldstad.example",
-        })
+        app = create_app(
+            {
+                "SECRET_KEY": secrets.token_urlsafe(32),
+                "CIVICFORUM_SECRET_KEY": secrets.token_urlsafe(32),
+                "CIVICFORUM_DATABASE_URL": database_url,
+                "CIVICFORUM_TOPICS_PER_PAGE": TOPICS_PER_PAGE,
+                "CIVICFORUM_MAIL_SERVER": "127.0.0.1",
+                "CIVICFORUM_MAIL_PORT": mail_port,
+                "CIVICFORUM_MAIL_SENDER": "forum@voorbeeldstad.example",
+            }
+        )
         engine = state(app).engine
         try:
             migrate.upgrade(engine)
