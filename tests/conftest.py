@@ -19,9 +19,14 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
 
 from civicforum import CivicForum
 from civicforum.db import Base
+from civicforum.forum import services as forum_services
+from civicforum.forum.models import Community, JoinPolicy, Visibility
+from civicforum.identity import services as identity_services
+from civicforum.identity.models import IdentityLevel, Member
 
 PG_ENV = "CIVICFORUM_TEST_DATABASE_URL"
 
@@ -47,6 +52,29 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         services, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     )
+
+
+@pytest.fixture(autouse=True)
+def dispose_forum_engines(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Close the connections of every forum a test starts, however it started it.
+
+    Tests build extra host apps freely; without this, their pooled PostgreSQL
+    connections would be left for the garbage collector to find.
+    """
+    from civicforum import extension
+
+    engines: list[sa.Engine] = []
+    real_make_engine = extension.make_engine
+
+    def tracked(url: str) -> sa.Engine:
+        engine = real_make_engine(url)
+        engines.append(engine)
+        return engine
+
+    monkeypatch.setattr(extension, "make_engine", tracked)
+    yield
+    for engine in engines:
+        engine.dispose()
 
 
 @contextmanager
@@ -118,12 +146,6 @@ def client(app: Flask) -> FlaskClient:
 
 # -- domain helpers ----------------------------------------------------------------------
 
-from sqlalchemy.orm import Session  # noqa: E402
-
-from civicforum.forum import services as forum_services  # noqa: E402
-from civicforum.forum.models import Community, JoinPolicy, Visibility  # noqa: E402
-from civicforum.identity import services as identity_services  # noqa: E402
-from civicforum.identity.models import IdentityLevel, Member  # noqa: E402
 
 PASSWORD = "correct horse battery"
 LIMITS = forum_services.Limits(max_title_length=150, max_post_length=20000)
