@@ -6,6 +6,7 @@ and a publish whose text differs from what was previewed is shown as a preview a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -19,6 +20,7 @@ from ..markup import quote_markdown, render_markdown
 from . import queries, services
 from .display import shown_author
 from .forms import ConfirmForm, EditForm, PostForm, TopicForm, body_digest
+from .models import Community, Topic
 from .views import current_actor, require
 
 
@@ -71,36 +73,27 @@ def _publish_label(form: PostForm) -> str:
     return str(dict(form.publish_as.choices or []).get(form.publish_as.data or "", ""))
 
 
-def new_topic(slug: str) -> Any:
-    db = db_session()
-    actor = current_actor()
-    community = services.get_community(db, slug)
-    require(policy.can_start_topic(actor, community))
-    form = TopicForm()
-    _prepare(form)
+def _compose(
+    form: PostForm,
+    publish: Callable[[], str],
+    *,
+    community: Community,
+    topic: Topic | None,
+    action: str,
+) -> Any:
+    """The compose cycle shared by new topics and replies: preview until the previewed
+    text is published unchanged; ``publish`` writes and returns where to go next."""
     preview_html = None
     status = 200
     if form.validate_on_submit():
         if form.ready_to_publish:
             try:
-                topic = services.start_topic(
-                    db,
-                    actor,
-                    community,
-                    title=form.title.data or "",
-                    body=form.body.data or "",
-                    publish_as=form.publish_as.data or "",
-                    submission_token=form.submission_token.data or "",
-                    limits=_limits(),
-                )
+                return redirect(publish())
             except ServiceError as error:
                 _attach(form, error)
                 status = 422
-            else:
-                flash(_("Your topic is published."), "civicforum")
-                return redirect(url_for("civicforum.topic", topic_id=topic.id))
         else:
-            preview_html = _preview(form, check_title=True)
+            preview_html = _preview(form, check_title=topic is None)
             status = 200 if preview_html is not None else 422
     elif form.is_submitted():
         status = 422
@@ -108,11 +101,37 @@ def new_topic(slug: str) -> Any:
         "civicforum/compose.html",
         form=form,
         community=community,
-        topic=None,
+        topic=topic,
         preview_html=preview_html,
         publish_label=_publish_label(form),
-        action=url_for("civicforum.new_topic", slug=slug),
+        action=action,
     ), status
+
+
+def new_topic(slug: str) -> Any:
+    db = db_session()
+    actor = current_actor()
+    community = services.get_community(db, slug)
+    require(policy.can_start_topic(actor, community))
+    form = TopicForm()
+    _prepare(form)
+
+    def publish() -> str:
+        topic = services.start_topic(
+            db,
+            actor,
+            community,
+            title=form.title.data or "",
+            body=form.body.data or "",
+            publish_as=form.publish_as.data or "",
+            submission_token=form.submission_token.data or "",
+            limits=_limits(),
+        )
+        flash(_("Your topic is published."), "civicforum")
+        return url_for("civicforum.topic", topic_id=topic.id)
+
+    action = url_for("civicforum.new_topic", slug=slug)
+    return _compose(form, publish, community=community, topic=None, action=action)
 
 
 def reply(topic_id: int) -> Any:
@@ -123,46 +142,28 @@ def reply(topic_id: int) -> Any:
     require(policy.can_reply(actor, topic))
     form = PostForm()
     _prepare(form)
-    preview_html = None
-    status = 200
     quote = request.args.get("quote", "")
     if request.method == "GET" and quote.isdigit() and len(quote) <= 9:
         quoted = queries.get_post(db, int(quote))
         if quoted.topic_id != topic.id or quoted.is_deleted:
             abort(404)
         form.body.data = quote_markdown(quoted.body, shown_author(quoted, actor).name)
-    if form.validate_on_submit():
-        if form.ready_to_publish:
-            try:
-                post = services.reply(
-                    db,
-                    actor,
-                    topic,
-                    body=form.body.data or "",
-                    publish_as=form.publish_as.data or "",
-                    submission_token=form.submission_token.data or "",
-                    limits=_limits(),
-                )
-            except ServiceError as error:
-                _attach(form, error)
-                status = 422
-            else:
-                flash(_("Your reply is published."), "civicforum")
-                return redirect(url_for("civicforum.post", post_id=post.id))
-        else:
-            preview_html = _preview(form, check_title=False)
-            status = 200 if preview_html is not None else 422
-    elif form.is_submitted():
-        status = 422
-    return render_template(
-        "civicforum/compose.html",
-        form=form,
-        community=topic.community,
-        topic=topic,
-        preview_html=preview_html,
-        publish_label=_publish_label(form),
-        action=url_for("civicforum.reply", topic_id=topic.id),
-    ), status
+
+    def publish() -> str:
+        post = services.reply(
+            db,
+            actor,
+            topic,
+            body=form.body.data or "",
+            publish_as=form.publish_as.data or "",
+            submission_token=form.submission_token.data or "",
+            limits=_limits(),
+        )
+        flash(_("Your reply is published."), "civicforum")
+        return url_for("civicforum.post", post_id=post.id)
+
+    action = url_for("civicforum.reply", topic_id=topic.id)
+    return _compose(form, publish, community=topic.community, topic=topic, action=action)
 
 
 def edit(post_id: int) -> Any:
