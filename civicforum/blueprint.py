@@ -17,6 +17,7 @@ from . import i18n
 from .errors import ServiceError
 from .extension import state
 from .forum import display
+from .identity.attributes import attribute_label, providers_granting
 from .settings import Settings
 
 
@@ -72,16 +73,22 @@ def _template_context() -> dict[str, Any]:
         "cf_signed_in_by_host": forum.identity.signed_in_by_host,
         "cf_moment": i18n.format_moment,
         "cf_author": display.shown_author,
+        "cf_oidc_providers": forum.settings.oidc_providers,
+        "cf_providers_granting": providers_granting,
+        "cf_attribute_label": attribute_label,
     }
 
 
-def _error_page(status: int, title: str, message: str, remedy: str = "") -> tuple[str, int]:
+def _error_page(
+    status: int, title: str, message: str, remedy: str = "", verdict: Any = None
+) -> tuple[str, int]:
     return render_template(
         "civicforum/error.html",
         status=status,
         title=title,
         message=message,
         remedy=remedy,
+        verdict=verdict,
         sign_in_url=url_for("civicforum.sign_in", next=request.full_path.rstrip("?")),
     ), status
 
@@ -93,7 +100,7 @@ def _service_error(error: ServiceError) -> tuple[str, int]:
     if isinstance(error, ForumNotFound):
         return _error_page(404, i18n.gettext("Not found"), error.message)
     if isinstance(error, NotAllowed):
-        return _error_page(403, i18n.gettext("Not allowed"), error.message, error.remedy)
+        return _error_page(403, i18n.gettext("Not allowed"), error.message, error.remedy, error.verdict)
     return _error_page(400, i18n.gettext("Something is not right"), error.message)
 
 

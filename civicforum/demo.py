@@ -26,6 +26,7 @@ from .demo_content import (
     COMMUNITIES,
     DEMO_PASSWORD,
     EDITS,
+    EMAIL_DOMAIN,
     PEOPLE,
     TOPICS,
     DemoCommunity,
@@ -38,7 +39,7 @@ from .identity import services as identity
 from .identity.models import Member, PublishAs
 from .identity.providers import load_actor
 
-__all__ = ["DEMO_PASSWORD", "DemoResult", "load_demo_data"]
+__all__ = ["DEMO_PASSWORD", "EMAIL_DOMAIN", "PEOPLE", "DemoResult", "load_demo_data"]
 
 
 @dataclass(frozen=True)

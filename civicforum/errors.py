@@ -40,9 +40,11 @@ class NotAllowed(ServiceError):
 
     status_code = 403
 
-    def __init__(self, message: str, remedy: str = "") -> None:
+    def __init__(self, message: str, remedy: str = "", verdict: object = None) -> None:
         super().__init__(message)
         self.remedy = remedy
+        # The policy's full answer, so the page can say which providers would help.
+        self.verdict = verdict
 
 
 class NotFound(ServiceError):

@@ -37,6 +37,7 @@ class ForumState:
     locale_selector: LocaleSelector | None
     identity: Any  # identity.providers.IdentityChain, typed loosely to avoid an import cycle
     limiter: Any  # identity.ratelimit.SignInLimiter
+    oidc: Any  # identity.oidc.OidcClient
 
 
 class CivicForum:
@@ -86,6 +87,7 @@ class CivicForum:
         url = settings.database_url or default_database_url(app.instance_path)
         engine = make_engine(url)
 
+        from .identity.oidc import OidcClient
         from .identity.providers import IdentityChain
         from .identity.ratelimit import SignInLimiter
 
@@ -97,6 +99,7 @@ class CivicForum:
             locale_selector=self._locale_selector,
             identity=IdentityChain(settings, self._host_identity),
             limiter=SignInLimiter(settings),
+            oidc=OidcClient(settings.oidc_clock_skew),
         )
         app.teardown_appcontext(_close_session)
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, or_, true
+from sqlalchemy import ColumnElement, and_, or_, true
 
 from .forum.models import Community, Membership, Post, Role, Topic, Visibility
 from .i18n import lazy_gettext as _l
+from .identity.attributes import attribute_label
 from .identity.models import IdentityLevel, Member
 
 STAFF_ROLES = frozenset({Role.MODERATOR, Role.EDITOR, Role.ADMIN})
@@ -26,6 +27,8 @@ class Actor:
 
     member: Member | None = None
     memberships: Mapping[int, Membership] = field(default_factory=dict)
+    # What identity providers vouched for (attribute keys), e.g. "patient-member".
+    attributes: frozenset[str] = frozenset()
 
     @property
     def is_authenticated(self) -> bool:
@@ -56,8 +59,11 @@ ANONYMOUS = Actor()
 class Verdict:
     allowed: bool
     reason: str = ""
-    # What the visitor could do about it: "sign_in", "join", "wait_approval", "" (nothing).
+    # What the visitor could do about it: "sign_in", "join", "wait_approval", "identity"
+    # (show a level or attribute through an identity provider), "" (nothing).
     remedy: str = ""
+    needs_level: IdentityLevel | None = None
+    needs_attribute: str | None = None
 
     def __bool__(self) -> bool:
         return self.allowed
@@ -70,6 +76,27 @@ def _deny(reason: object, remedy: str = "") -> Verdict:
     return Verdict(False, str(reason), remedy)
 
 
+def _lacks(actor: Actor, level: IdentityLevel | None, attribute: str | None, posting: bool) -> Verdict | None:
+    """A refusal when the actor lacks a required identity level or attribute."""
+    held = actor.member.level if actor.member else None
+    if level is not None and (held is None or held < level):
+        reason = (
+            _l("Posting here needs the identity level “%(level)s”.", level=level_label(level))
+            if posting
+            else _l("Reading here needs the identity level “%(level)s”.", level=level_label(level))
+        )
+        return Verdict(False, str(reason), "identity", needs_level=level)
+    if attribute is not None and attribute not in actor.attributes:
+        label = attribute_label(attribute)
+        reason = (
+            _l("Posting here is for people who are shown to be: %(what)s.", what=label)
+            if posting
+            else _l("Reading here is for people who are shown to be: %(what)s.", what=label)
+        )
+        return Verdict(False, str(reason), "identity", needs_attribute=attribute)
+    return None
+
+
 def is_active_member(actor: Actor, community: Community) -> bool:
     return actor.active_role(community) is not None
 
@@ -79,12 +106,20 @@ def is_moderator(actor: Actor, community: Community) -> bool:
 
 
 def can_view_community(actor: Actor, community: Community) -> Verdict:
-    """Public communities are open to all; members-only ones to active members and admins."""
-    if community.visibility == Visibility.PUBLIC or actor.is_site_admin:
+    """Who may read a community's content.
+
+    Public communities are open to all and members-only ones to active members; on top,
+    a community may ask for an identity level or attribute to read, which its moderators
+    and admins (who must read to moderate) and site admins are not asked for.
+    """
+    if actor.is_site_admin:
         return ALLOW
-    if is_active_member(actor, community):
+    if community.visibility != Visibility.PUBLIC and not is_active_member(actor, community):
+        return _deny(_l("This community is for members only."))
+    if is_moderator(actor, community):
         return ALLOW
-    return _deny(_l("This community is for members only."))
+    lacking = _lacks(actor, community.read_level, community.read_attribute, posting=False)
+    return lacking if lacking is not None else ALLOW
 
 
 def readable_communities_clause(actor: Actor) -> ColumnElement[bool]:
@@ -96,10 +131,18 @@ def readable_communities_clause(actor: Actor) -> ColumnElement[bool]:
     if actor.is_site_admin:
         return true()
     member_of = [cid for cid, membership in actor.memberships.items() if membership.is_active]
-    public = Community.visibility == Visibility.PUBLIC.value
-    if not member_of:
-        return public
-    return or_(public, Community.id.in_(member_of))
+    moderates = [
+        cid
+        for cid, membership in actor.memberships.items()
+        if membership.is_active and membership.role in MODERATING_ROLES
+    ]
+    level = int(actor.member.level) if actor.member else 0
+    open_to_actor = or_(Community.visibility == Visibility.PUBLIC.value, Community.id.in_(member_of))
+    requirements_met = and_(
+        or_(Community.min_read_level.is_(None), Community.min_read_level <= level),
+        or_(Community.read_attribute.is_(None), Community.read_attribute.in_(sorted(actor.attributes))),
+    )
+    return and_(open_to_actor, or_(Community.id.in_(moderates), requirements_met))
 
 
 def can_manage_members(actor: Actor, community: Community) -> Verdict:
@@ -138,16 +181,10 @@ def can_start_topic(actor: Actor, community: Community) -> Verdict:
         if membership is not None:
             return _deny(_l("Your request to join is waiting for a moderator."), "wait_approval")
         return _deny(_l("Join this community to take part."), "join")
-    assert actor.member is not None
-    if actor.member.level < community.post_level and not is_moderator(actor, community):
-        return _deny(
-            _l(
-                "Posting here needs the identity level “%(level)s”.",
-                level=level_label(community.post_level),
-            ),
-            "identity",
-        )
-    return ALLOW
+    if is_moderator(actor, community):
+        return ALLOW
+    lacking = _lacks(actor, community.post_level, community.post_attribute, posting=True)
+    return lacking if lacking is not None else ALLOW
 
 
 def can_reply(actor: Actor, topic: Topic) -> Verdict:

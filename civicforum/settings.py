@@ -9,6 +9,7 @@ never on the first request that happens to read it.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -118,6 +119,100 @@ def _rate_limit(key: str, value: Any) -> str:
     return str(value)
 
 
+_PROVIDER_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
+_ATTRIBUTE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+@dataclass(frozen=True)
+class AttributeRule:
+    """A claim value that earns a member an attribute, e.g. "verified member of ..."."""
+
+    key: str
+    claim: str
+    value: str
+    label_nl: str
+    label_en: str
+
+
+@dataclass(frozen=True)
+class OidcProvider:
+    """One identity provider, as configured; see ``CIVICFORUM_OIDC_PROVIDERS``."""
+
+    name: str
+    title: str
+    discovery_url: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    scope: str
+    timeout: int
+    # claim -> claim value -> identity level name
+    levels: Mapping[str, Mapping[str, str]]
+    attributes: tuple[AttributeRule, ...]
+
+
+def _oidc_providers(key: str, value: Any) -> tuple[OidcProvider, ...]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(key, f"expected a mapping of provider name to settings, got {value!r}")
+    providers = []
+    for name, raw in value.items():
+        where = f"{key}[{name!r}]"
+        if not isinstance(name, str) or not _PROVIDER_NAME.match(name):
+            raise ConfigError(key, f"provider name {name!r}: use lower-case letters, digits and hyphens")
+        if not isinstance(raw, Mapping):
+            raise ConfigError(where, "expected a mapping with title, discovery_url, client_id, client_secret")
+        unknown = set(raw) - {"title", "discovery_url", "client_id", "client_secret", "scope", "timeout", "levels", "attributes"}
+        if unknown:
+            raise ConfigError(f"{where}[{sorted(unknown)[0]!r}]", "is not a provider setting")
+        for required in ("title", "discovery_url", "client_id", "client_secret"):
+            if not isinstance(raw.get(required), str) or not raw[required].strip():
+                raise ConfigError(f"{where}[{required!r}]", "is required (text)")
+        if not raw["discovery_url"].startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            raise ConfigError(f"{where}['discovery_url']", "expected an https:// URL (plain http only on this machine)")
+        scope = raw.get("scope", "openid")
+        if not isinstance(scope, str) or "openid" not in scope.split():
+            raise ConfigError(f"{where}['scope']", f"expected scopes including 'openid', got {scope!r}")
+        timeout = raw.get("timeout", 10)
+        if isinstance(timeout, bool) or not isinstance(timeout, int) or not 1 <= timeout <= 60:
+            raise ConfigError(f"{where}['timeout']", f"expected seconds from 1 to 60, got {timeout!r}")
+        levels = raw.get("levels", {})
+        if not isinstance(levels, Mapping) or not all(
+            isinstance(claim, str) and isinstance(values, Mapping)
+            and all(isinstance(v, str) and level in IDENTITY_LEVELS for v, level in values.items())
+            for claim, values in levels.items()
+        ):
+            raise ConfigError(
+                f"{where}['levels']",
+                f"expected {{claim: {{claim value: level}}}} with levels from {', '.join(IDENTITY_LEVELS)}",
+            )
+        attributes = raw.get("attributes", {})
+        if not isinstance(attributes, Mapping):
+            raise ConfigError(f"{where}['attributes']", "expected {attribute: {claim, value, label_nl, label_en}}")
+        rules = []
+        for attribute, rule in attributes.items():
+            spot = f"{where}['attributes'][{attribute!r}]"
+            if not isinstance(attribute, str) or not _ATTRIBUTE_NAME.match(attribute):
+                raise ConfigError(spot, "attribute names use lower-case letters, digits and hyphens")
+            if not isinstance(rule, Mapping) or not all(
+                isinstance(rule.get(part), str) and rule[part] for part in ("claim", "value", "label_nl", "label_en")
+            ):
+                raise ConfigError(spot, "expected text for claim, value, label_nl and label_en")
+            rules.append(AttributeRule(attribute, rule["claim"], rule["value"], rule["label_nl"], rule["label_en"]))
+        providers.append(
+            OidcProvider(
+                name=name,
+                title=raw["title"],
+                discovery_url=raw["discovery_url"],
+                client_id=raw["client_id"],
+                client_secret=raw["client_secret"],
+                scope=scope,
+                timeout=timeout,
+                levels={claim: dict(values) for claim, values in levels.items()},
+                attributes=tuple(rules),
+            )
+        )
+    return tuple(providers)
+
+
 def _url_path(key: str, value: Any) -> str:
     if not isinstance(value, str) or not value.startswith("/") or value.endswith("/"):
         raise ConfigError(
@@ -218,6 +313,18 @@ SPECS: tuple[Spec, ...] = (
         "Seconds a password-reset link stays valid.",
     ),
     Spec(
+        "CIVICFORUM_OIDC_PROVIDERS",
+        {},
+        _oidc_providers,
+        "Identity providers for \"Sign in with ...\" (OpenID Connect), by name: `{name: {title, discovery_url, client_id, client_secret, scope, timeout, levels, attributes}}`. See docs/oidc.md.",
+    ),
+    Spec(
+        "CIVICFORUM_OIDC_CLOCK_SKEW",
+        60,
+        _whole(0, 300),
+        "Seconds of clock difference allowed when checking an ID token's times.",
+    ),
+    Spec(
         "CIVICFORUM_MAIL_SERVER",
         None,
         _optional_text,
@@ -268,6 +375,8 @@ class Settings:
     signin_rate_limit: str
     ratelimit_storage_url: str
     password_reset_max_age: int
+    oidc_providers: tuple[OidcProvider, ...]
+    oidc_clock_skew: int
     mail_server: str | None
     mail_port: int
     mail_security: str
@@ -278,6 +387,12 @@ class Settings:
     @property
     def mail_enabled(self) -> bool:
         return self.mail_server is not None
+
+    def oidc_provider(self, name: str) -> OidcProvider | None:
+        return next((p for p in self.oidc_providers if p.name == name), None)
+
+    def attribute_rule(self, key: str) -> AttributeRule | None:
+        return next((r for p in self.oidc_providers for r in p.attributes if r.key == key), None)
 
 
 def load_settings(config: Mapping[str, Any], **overrides: Any) -> Settings:
@@ -307,7 +422,8 @@ def load_settings(config: Mapping[str, Any], **overrides: Any) -> Settings:
                 ) from None
             raise ConfigError(spec.key, "is required and has no default")
         else:
-            values[spec.attr] = spec.default
+            # Defaults pass the same check, which also turns them into their typed form.
+            values[spec.attr] = None if spec.default is None else spec.check(spec.key, spec.default)
             continue
         values[spec.attr] = spec.check(spec.key, raw)
     settings = Settings(**values)

@@ -200,11 +200,11 @@ def downgrade():
 
 
 def test_another_version_location_adds_its_own_branch(engine: Engine, tmp_path: Path) -> None:
-    (forum_base,) = ScriptDirectory.from_config(migrate.make_config()).get_bases()
+    (forum_head,) = ScriptDirectory.from_config(migrate.make_config()).get_heads()
     versions = tmp_path / "plugin_versions"
     versions.mkdir()
     (versions / "plugin0001_note.py").write_text(
-        textwrap.dedent(PLUGIN_REVISION.format(forum_base=forum_base))
+        textwrap.dedent(PLUGIN_REVISION.format(forum_base=forum_head))
     )
     extra = [versions]
 

@@ -31,6 +31,11 @@ def shown_author(item: Post | Topic, actor: Actor) -> ShownAuthor:
         elif isinstance(item, Post) and can_see_account_behind(actor, item):
             hint = author.display_name
         return ShownAuthor(_("anonymous member"), "anonymous", hint)
+    if item.publish_as == PublishAs.VERIFIED:
+        hint = _("you") if actor.member_id == author.id else ""
+        if not hint and isinstance(item, Post) and can_see_account_behind(actor, item):
+            hint = author.display_name
+        return ShownAuthor(_("verified member"), "verified", hint)
     if item.publish_as == PublishAs.REAL_NAME and author.real_name:
         return ShownAuthor(author.real_name, "real_name")
     return ShownAuthor(author.display_name, "pseudonym")

@@ -9,18 +9,26 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, StringField, SubmitField, TextAreaField
 
 from ..i18n import lazy_gettext as _l
-from ..identity.models import PublishAs
+from ..identity.models import IdentityLevel, Member, PublishAs
 
 
-def publish_as_choices() -> list[tuple[str, str]]:
-    return [
+def publish_as_choices(member: Member) -> list[tuple[str, str]]:
+    """The ways this member can sign a post: the verified badge only when verified, the
+    real name only when they set one."""
+    choices = [
         (PublishAs.PSEUDONYM.value, str(_l("Under my forum name"))),
         (
             PublishAs.ANONYMOUS.value,
             str(_l("As “anonymous member” (moderators can still see the account)")),
         ),
-        (PublishAs.REAL_NAME.value, str(_l("Under my real name"))),
     ]
+    if member.level >= IdentityLevel.VERIFIED:
+        choices.append(
+            (PublishAs.VERIFIED.value, str(_l("As “verified member”: no name, only that my identity is verified")))
+        )
+    if member.real_name:
+        choices.append((PublishAs.REAL_NAME.value, str(_l("Under my real name"))))
+    return choices
 
 
 def body_digest(body: str) -> str:
@@ -43,13 +51,13 @@ class PostForm(FlaskForm):
     preview = SubmitField(_l("Preview"))
     publish = SubmitField(_l("Publish"))
 
-    def prepare(self, default_publish_as: str, has_real_name: bool) -> None:
+    def prepare(self, member: Member) -> None:
         """Fill in what depends on the member; give the form its one-time token."""
-        self.publish_as.choices = [
-            c for c in publish_as_choices() if has_real_name or c[0] != PublishAs.REAL_NAME.value
-        ]
+        self.publish_as.choices = publish_as_choices(member)
         if not self.is_submitted():
-            self.publish_as.data = default_publish_as
+            offered = {value for value, _label in self.publish_as.choices}
+            default = member.publish_as if member.publish_as in offered else PublishAs.PSEUDONYM.value
+            self.publish_as.data = default
         if not self.submission_token.data:
             self.submission_token.data = secrets.token_urlsafe(24)
 

@@ -60,6 +60,10 @@ class Community(Base):
     visibility: Mapped[str] = mapped_column(String(16), default=Visibility.PUBLIC.value)
     join_policy: Mapped[str] = mapped_column(String(16), default=JoinPolicy.OPEN.value)
     min_post_level: Mapped[int] = mapped_column(Integer, default=IdentityLevel.REGISTERED)
+    # Who may read at all, beyond membership: a minimum identity level, an attribute.
+    min_read_level: Mapped[int | None] = mapped_column(Integer)
+    read_attribute: Mapped[str | None] = mapped_column(String(64))
+    post_attribute: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
 
     @property
@@ -73,6 +77,10 @@ class Community(Base):
     @property
     def post_level(self) -> IdentityLevel:
         return IdentityLevel(self.min_post_level)
+
+    @property
+    def read_level(self) -> IdentityLevel | None:
+        return IdentityLevel(self.min_read_level) if self.min_read_level else None
 
 
 class Membership(Base):

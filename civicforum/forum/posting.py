@@ -43,8 +43,7 @@ def _member() -> Member:
 
 
 def _prepare(form: PostForm) -> None:
-    member = _member()
-    form.prepare(member.publish_as, bool(member.real_name))
+    form.prepare(_member())
 
 
 def _attach(form: Any, error: ServiceError) -> None:

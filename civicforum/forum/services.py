@@ -48,7 +48,7 @@ class Limits:
 
 def _require(verdict: policy.Verdict) -> None:
     if not verdict:
-        raise NotAllowed(verdict.reason, verdict.remedy)
+        raise NotAllowed(verdict.reason, verdict.remedy, verdict)
 
 
 def clean_body(body: str, limits: Limits) -> str:
@@ -81,6 +81,10 @@ def clean_title(title: str, limits: Limits) -> str:
 def _publish_as(member: Member, choice: str) -> str:
     if choice not in {p.value for p in PublishAs}:
         raise ServiceError(_("Choose how your post is signed."), "publish_as")
+    if choice == PublishAs.VERIFIED and member.level < IdentityLevel.VERIFIED:
+        raise ServiceError(
+            _("Only members with a verified identity can post as “verified member”."), "publish_as"
+        )
     if choice == PublishAs.REAL_NAME and not member.real_name:
         raise ServiceError(
             _("Set a real name in your settings first to publish under it."), "publish_as"

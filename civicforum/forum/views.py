@@ -50,7 +50,7 @@ def page_number() -> int:
 
 def require(verdict: policy.Verdict) -> None:
     if not verdict:
-        raise NotAllowed(verdict.reason, verdict.remedy)
+        raise NotAllowed(verdict.reason, verdict.remedy, verdict)
 
 
 def index() -> str:

@@ -33,6 +33,8 @@ class PublishAs(enum.StrEnum):
 
     PSEUDONYM = "pseudonym"
     ANONYMOUS = "anonymous"
+    # "verified member": no name at all, only that the forum verified who it is
+    VERIFIED = "verified"
     REAL_NAME = "real_name"
 
 
@@ -59,6 +61,9 @@ class Member(Base):
     )
     local_account: Mapped[LocalAccount | None] = relationship(
         back_populates="member", cascade="all, delete-orphan"
+    )
+    attributes: Mapped[list[MemberAttribute]] = relationship(
+        back_populates="member", cascade="all, delete-orphan", order_by="MemberAttribute.key"
     )
 
     @property
@@ -100,3 +105,19 @@ class LocalAccount(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
 
     member: Mapped[Member] = relationship(back_populates="local_account")
+
+
+class MemberAttribute(Base):
+    """Something an identity provider vouched for, stored as the derived fact only
+    ("verified member of ..."), never as the claims it came from."""
+
+    __tablename__ = "cf_member_attribute"
+    __table_args__ = (UniqueConstraint("member_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("cf_member.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    provider: Mapped[str] = mapped_column(String(64))
+    verified_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
+
+    member: Mapped[Member] = relationship(back_populates="attributes")

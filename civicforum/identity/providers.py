@@ -16,7 +16,7 @@ from ..extension import HostIdentityLoader, db_session
 from ..forum.models import Membership
 from ..policy import ANONYMOUS, Actor
 from ..settings import Settings
-from .models import IdentityLevel, Member
+from .models import IdentityLevel, Member, MemberAttribute
 from .services import link_external_identity
 
 SESSION_KEY = "civicforum.member"
@@ -100,4 +100,7 @@ def session_stamp(member: Member) -> str:
 
 def load_actor(db: Session, member: Member) -> Actor:
     rows = db.scalars(select(Membership).where(Membership.member_id == member.id)).all()
-    return Actor(member=member, memberships={m.community_id: m for m in rows})
+    attributes = frozenset(
+        db.scalars(select(MemberAttribute.key).where(MemberAttribute.member_id == member.id))
+    )
+    return Actor(member=member, memberships={m.community_id: m for m in rows}, attributes=attributes)

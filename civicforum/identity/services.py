@@ -23,8 +23,10 @@ from .models import (
     IdentityLevel,
     LocalAccount,
     Member,
+    MemberAttribute,
     PublishAs,
 )
+from .oidc import VerifiedIdentity
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 1024
@@ -203,6 +205,10 @@ def update_member_settings(
         raise ServiceError(_("Choose how your posts are signed."), "publish_as")
     if publish_as == PublishAs.REAL_NAME and real is None:
         raise ServiceError(_("Set a real name first to publish under it."), "publish_as")
+    if publish_as == PublishAs.VERIFIED and member.level < IdentityLevel.VERIFIED:
+        raise ServiceError(
+            _("Only members with a verified identity can post as “verified member”."), "publish_as"
+        )
     if language is not None and language not in languages:
         raise ServiceError(_("Choose one of the offered languages."), "language")
     member.display_name = name
@@ -221,3 +227,57 @@ def update_member_settings(
 
 def count_members(db: Session) -> int:
     return db.scalar(select(func.count(Member.id))) or 0
+
+
+class IdentityLinkedElsewhere(ServiceError):
+    """The outside identity belongs to another member already."""
+
+
+def oidc_provider_key(name: str) -> str:
+    return f"oidc:{name}"
+
+
+def sign_in_with_verified_identity(
+    db: Session, verified: VerifiedIdentity, *, link_to: Member | None
+) -> Member:
+    """The member for a verified outside identity, created, linked or updated in one
+    transaction: a failure leaves no member, identity or attribute half-written.
+
+    :param link_to: the signed-in member who asked to link this identity, if any.
+    :raises IdentityLinkedElsewhere: when linking an identity another member holds.
+    """
+    provider = oidc_provider_key(verified.provider)
+    identity = db.scalar(
+        select(ExternalIdentity).where(
+            ExternalIdentity.provider == provider, ExternalIdentity.subject == verified.subject
+        )
+    )
+    try:
+        if identity is not None:
+            member = identity.member
+            if link_to is not None and member.id != link_to.id:
+                raise IdentityLinkedElsewhere(
+                    _("This sign-in is linked to another account already. Sign in with it to use that account.")
+                )
+        elif link_to is not None:
+            member = link_to
+            member.identities.append(ExternalIdentity(provider=provider, subject=verified.subject))
+        else:
+            # Nothing from the claims becomes a name: the member chooses one later.
+            member = new_member(db, _free_display_name(db, _("Member %(n)d", n=secrets.randbelow(9000) + 1000)), IdentityLevel.REGISTERED)
+            member.identities.append(ExternalIdentity(provider=provider, subject=verified.subject))
+        if verified.level is not None and member.identity_level < verified.level:
+            member.identity_level = int(verified.level)
+        held = {a.key: a for a in member.attributes if a.provider == provider}
+        for key in set(held) - verified.attributes:
+            member.attributes.remove(held[key])
+        for key in verified.attributes:
+            if key in held:
+                held[key].verified_at = now()
+            else:
+                member.attributes.append(MemberAttribute(key=key, provider=provider))
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+    return member

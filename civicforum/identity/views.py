@@ -13,7 +13,10 @@ from ..extension import db_session, state
 from ..forum.forms import publish_as_choices
 from ..i18n import gettext as _
 from ..i18n import ngettext
+from ..policy import level_label
 from . import services
+from .attributes import attribute_label
+from .services import oidc_provider_key
 from .forms import RegisterForm, ResetForm, ResetRequestForm, SettingsForm, SignInForm, SignOutForm
 from .mail import MailError, send_mail
 from .models import LocalAccount, Member, PublishAs
@@ -30,6 +33,10 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule("/account/reset", "reset_request", reset_request, methods=["GET", "POST"])
     bp.add_url_rule("/account/reset/<token>", "reset", reset_password, methods=["GET", "POST"])
     bp.add_url_rule("/account/settings", "settings", member_settings, methods=["GET", "POST"])
+
+    from .oidc_views import register as register_oidc
+
+    register_oidc(bp)
 
 
 def safe_next(target: str | None) -> str:
@@ -119,7 +126,13 @@ def sign_out() -> Any:
     form = SignOutForm()
     if not form.validate_on_submit():
         abort(400)
+    from .oidc_views import provider_sign_out_url
+
     state().identity.end_session()
+    at_provider = provider_sign_out_url()
+    if at_provider is not None:
+        # The provider ends its own session too, then sends the browser back here.
+        return redirect(at_provider)
     flash(_("You are signed out."), "civicforum")
     return redirect(url_for("civicforum.index"))
 
@@ -192,7 +205,7 @@ def member_settings() -> Any:
         return redirect(url_for("civicforum.sign_in", next=request.path))
     member: Member = actor.member
     form = SettingsForm()
-    form.publish_as.choices = publish_as_choices()
+    form.publish_as.choices = publish_as_choices(member)
     form.language.choices = [("", _("As my browser or this site says"))] + [
         (code, LANGUAGE_NAMES[code]) for code in forum.settings.languages
     ]
@@ -225,4 +238,14 @@ def member_settings() -> Any:
             return redirect(url_for("civicforum.settings"))
     elif form.is_submitted():
         status = 422
-    return render_template("civicforum/settings.html", form=form, member=member), status
+    providers = forum.settings.oidc_providers
+    linked_keys = {identity.provider for identity in member.identities}
+    return render_template(
+        "civicforum/settings.html",
+        form=form,
+        member=member,
+        level_text=level_label(member.level),
+        attribute_labels=[attribute_label(a.key) for a in member.attributes],
+        linked=[p.title for p in providers if oidc_provider_key(p.name) in linked_keys],
+        unlinked=[p for p in providers if oidc_provider_key(p.name) not in linked_keys],
+    ), status
