@@ -100,7 +100,9 @@ def _service_error(error: ServiceError) -> tuple[str, int]:
     if isinstance(error, ForumNotFound):
         return _error_page(404, i18n.gettext("Not found"), error.message)
     if isinstance(error, NotAllowed):
-        return _error_page(403, i18n.gettext("Not allowed"), error.message, error.remedy, error.verdict)
+        return _error_page(
+            403, i18n.gettext("Not allowed"), error.message, error.remedy, error.verdict
+        )
     return _error_page(400, i18n.gettext("Something is not right"), error.message)
 
 

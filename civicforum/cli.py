@@ -12,6 +12,8 @@ from . import migrate
 from .demo import DEMO_PASSWORD, load_demo_data
 from .errors import ServiceError
 from .extension import state
+from .forum import services as forum_services
+from .identity.models import IdentityLevel
 from .identity.services import normalise_email, register_local_account
 
 forum_cli = AppGroup("civicforum", help="Manage the forum: database, administrators, demo data.")
@@ -151,3 +153,53 @@ def demo_data() -> None:
     for person in result.people:
         click.echo(f"  {person.email:<32} {person.display_name:<28} {person.about}")
     click.echo("These passwords are public: never load the demo into a site people use.")
+
+
+@forum_cli.command("community-requirements")
+@click.argument("slug")
+@click.option(
+    "--read-level",
+    type=click.Choice(["registered", "confirmed", "verified"]),
+    help="Identity level needed to read.",
+)
+@click.option("--read-attribute", help="Attribute needed to read (from CIVICFORUM_OIDC_PROVIDERS).")
+@click.option(
+    "--post-level",
+    type=click.Choice(["registered", "confirmed", "verified"]),
+    default="registered",
+    show_default=True,
+    help="Identity level needed to post.",
+)
+@click.option("--post-attribute", help="Attribute needed to post.")
+def community_requirements(
+    slug: str,
+    read_level: str | None,
+    read_attribute: str | None,
+    post_level: str,
+    post_attribute: str | None,
+) -> None:
+    """Set what community SLUG asks of readers and posters; options left out are cleared."""
+    forum = state()
+    _require_tables(forum.engine)
+    known = {rule.key for provider in forum.settings.oidc_providers for rule in provider.attributes}
+    with forum.session_factory() as db:
+        try:
+            community = forum_services.get_community(db, slug)
+            forum_services.set_requirements(
+                db,
+                community,
+                forum_services.Requirements(
+                    read_level=IdentityLevel.from_name(read_level) if read_level else None,
+                    read_attribute=read_attribute or None,
+                    post_level=IdentityLevel.from_name(post_level),
+                    post_attribute=post_attribute or None,
+                ),
+                known,
+            )
+        except ServiceError as error:
+            raise click.ClickException(error.message) from None
+        click.echo(
+            f"{community.name}: read needs level {read_level or 'any'}"
+            f"{f' and {read_attribute}' if read_attribute else ''}; "
+            f"posting needs level {post_level}{f' and {post_attribute}' if post_attribute else ''}."
+        )

@@ -76,7 +76,9 @@ def _deny(reason: object, remedy: str = "") -> Verdict:
     return Verdict(False, str(reason), remedy)
 
 
-def _lacks(actor: Actor, level: IdentityLevel | None, attribute: str | None, posting: bool) -> Verdict | None:
+def _lacks(
+    actor: Actor, level: IdentityLevel | None, attribute: str | None, posting: bool
+) -> Verdict | None:
     """A refusal when the actor lacks a required identity level or attribute."""
     held = actor.member.level if actor.member else None
     if level is not None and (held is None or held < level):
@@ -137,10 +139,15 @@ def readable_communities_clause(actor: Actor) -> ColumnElement[bool]:
         if membership.is_active and membership.role in MODERATING_ROLES
     ]
     level = int(actor.member.level) if actor.member else 0
-    open_to_actor = or_(Community.visibility == Visibility.PUBLIC.value, Community.id.in_(member_of))
+    open_to_actor = or_(
+        Community.visibility == Visibility.PUBLIC.value, Community.id.in_(member_of)
+    )
     requirements_met = and_(
         or_(Community.min_read_level.is_(None), Community.min_read_level <= level),
-        or_(Community.read_attribute.is_(None), Community.read_attribute.in_(sorted(actor.attributes))),
+        or_(
+            Community.read_attribute.is_(None),
+            Community.read_attribute.in_(sorted(actor.attributes)),
+        ),
     )
     return and_(open_to_actor, or_(Community.id.in_(moderates), requirements_met))
 

@@ -157,26 +157,49 @@ def _oidc_providers(key: str, value: Any) -> tuple[OidcProvider, ...]:
     for name, raw in value.items():
         where = f"{key}[{name!r}]"
         if not isinstance(name, str) or not _PROVIDER_NAME.match(name):
-            raise ConfigError(key, f"provider name {name!r}: use lower-case letters, digits and hyphens")
+            raise ConfigError(
+                key, f"provider name {name!r}: use lower-case letters, digits and hyphens"
+            )
         if not isinstance(raw, Mapping):
-            raise ConfigError(where, "expected a mapping with title, discovery_url, client_id, client_secret")
-        unknown = set(raw) - {"title", "discovery_url", "client_id", "client_secret", "scope", "timeout", "levels", "attributes"}
+            raise ConfigError(
+                where, "expected a mapping with title, discovery_url, client_id, client_secret"
+            )
+        unknown = set(raw) - {
+            "title",
+            "discovery_url",
+            "client_id",
+            "client_secret",
+            "scope",
+            "timeout",
+            "levels",
+            "attributes",
+        }
         if unknown:
             raise ConfigError(f"{where}[{sorted(unknown)[0]!r}]", "is not a provider setting")
         for required in ("title", "discovery_url", "client_id", "client_secret"):
             if not isinstance(raw.get(required), str) or not raw[required].strip():
                 raise ConfigError(f"{where}[{required!r}]", "is required (text)")
-        if not raw["discovery_url"].startswith(("https://", "http://127.0.0.1", "http://localhost")):
-            raise ConfigError(f"{where}['discovery_url']", "expected an https:// URL (plain http only on this machine)")
+        if not raw["discovery_url"].startswith(
+            ("https://", "http://127.0.0.1", "http://localhost")
+        ):
+            raise ConfigError(
+                f"{where}['discovery_url']",
+                "expected an https:// URL (plain http only on this machine)",
+            )
         scope = raw.get("scope", "openid")
         if not isinstance(scope, str) or "openid" not in scope.split():
-            raise ConfigError(f"{where}['scope']", f"expected scopes including 'openid', got {scope!r}")
+            raise ConfigError(
+                f"{where}['scope']", f"expected scopes including 'openid', got {scope!r}"
+            )
         timeout = raw.get("timeout", 10)
         if isinstance(timeout, bool) or not isinstance(timeout, int) or not 1 <= timeout <= 60:
-            raise ConfigError(f"{where}['timeout']", f"expected seconds from 1 to 60, got {timeout!r}")
+            raise ConfigError(
+                f"{where}['timeout']", f"expected seconds from 1 to 60, got {timeout!r}"
+            )
         levels = raw.get("levels", {})
         if not isinstance(levels, Mapping) or not all(
-            isinstance(claim, str) and isinstance(values, Mapping)
+            isinstance(claim, str)
+            and isinstance(values, Mapping)
             and all(isinstance(v, str) and level in IDENTITY_LEVELS for v, level in values.items())
             for claim, values in levels.items()
         ):
@@ -186,17 +209,26 @@ def _oidc_providers(key: str, value: Any) -> tuple[OidcProvider, ...]:
             )
         attributes = raw.get("attributes", {})
         if not isinstance(attributes, Mapping):
-            raise ConfigError(f"{where}['attributes']", "expected {attribute: {claim, value, label_nl, label_en}}")
+            raise ConfigError(
+                f"{where}['attributes']", "expected {attribute: {claim, value, label_nl, label_en}}"
+            )
         rules = []
         for attribute, rule in attributes.items():
             spot = f"{where}['attributes'][{attribute!r}]"
             if not isinstance(attribute, str) or not _ATTRIBUTE_NAME.match(attribute):
-                raise ConfigError(spot, "attribute names use lower-case letters, digits and hyphens")
+                raise ConfigError(
+                    spot, "attribute names use lower-case letters, digits and hyphens"
+                )
             if not isinstance(rule, Mapping) or not all(
-                isinstance(rule.get(part), str) and rule[part] for part in ("claim", "value", "label_nl", "label_en")
+                isinstance(rule.get(part), str) and rule[part]
+                for part in ("claim", "value", "label_nl", "label_en")
             ):
                 raise ConfigError(spot, "expected text for claim, value, label_nl and label_en")
-            rules.append(AttributeRule(attribute, rule["claim"], rule["value"], rule["label_nl"], rule["label_en"]))
+            rules.append(
+                AttributeRule(
+                    attribute, rule["claim"], rule["value"], rule["label_nl"], rule["label_en"]
+                )
+            )
         providers.append(
             OidcProvider(
                 name=name,
@@ -316,7 +348,7 @@ SPECS: tuple[Spec, ...] = (
         "CIVICFORUM_OIDC_PROVIDERS",
         {},
         _oidc_providers,
-        "Identity providers for \"Sign in with ...\" (OpenID Connect), by name: `{name: {title, discovery_url, client_id, client_secret, scope, timeout, levels, attributes}}`. See docs/oidc.md.",
+        'Identity providers for "Sign in with ..." (OpenID Connect), by name: `{name: {title, discovery_url, client_id, client_secret, scope, timeout, levels, attributes}}`. See docs/oidc.md.',
     ),
     Spec(
         "CIVICFORUM_OIDC_CLOCK_SKEW",

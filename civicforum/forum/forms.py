@@ -24,7 +24,10 @@ def publish_as_choices(member: Member) -> list[tuple[str, str]]:
     ]
     if member.level >= IdentityLevel.VERIFIED:
         choices.append(
-            (PublishAs.VERIFIED.value, str(_l("As “verified member”: no name, only that my identity is verified")))
+            (
+                PublishAs.VERIFIED.value,
+                str(_l("As “verified member”: no name, only that my identity is verified")),
+            )
         )
     if member.real_name:
         choices.append((PublishAs.REAL_NAME.value, str(_l("Under my real name"))))
@@ -56,7 +59,9 @@ class PostForm(FlaskForm):
         self.publish_as.choices = publish_as_choices(member)
         if not self.is_submitted():
             offered = {value for value, _label in self.publish_as.choices}
-            default = member.publish_as if member.publish_as in offered else PublishAs.PSEUDONYM.value
+            default = (
+                member.publish_as if member.publish_as in offered else PublishAs.PSEUDONYM.value
+            )
             self.publish_as.data = default
         if not self.submission_token.data:
             self.submission_token.data = secrets.token_urlsafe(24)

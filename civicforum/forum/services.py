@@ -132,6 +132,40 @@ def create_community(
     return community
 
 
+@dataclass(frozen=True)
+class Requirements:
+    """What a community asks of readers and posters beyond membership."""
+
+    read_level: IdentityLevel | None = None
+    read_attribute: str | None = None
+    post_level: IdentityLevel = IdentityLevel.REGISTERED
+    post_attribute: str | None = None
+
+
+def set_requirements(
+    db: Session, community: Community, requirements: Requirements, known_attributes: set[str]
+) -> None:
+    """Set the identity level and attributes a community asks for (site administration).
+
+    :param known_attributes: the attributes some configured provider can vouch for; a
+        requirement nobody could ever meet is refused.
+    :raises ServiceError: for an attribute no provider grants.
+    """
+    for attribute in (requirements.read_attribute, requirements.post_attribute):
+        if attribute is not None and attribute not in known_attributes:
+            raise ServiceError(
+                _(
+                    "No identity provider of this forum vouches for “%(attribute)s”.",
+                    attribute=attribute,
+                )
+            )
+    community.min_read_level = int(requirements.read_level) if requirements.read_level else None
+    community.read_attribute = requirements.read_attribute
+    community.min_post_level = int(requirements.post_level)
+    community.post_attribute = requirements.post_attribute
+    db.commit()
+
+
 def join(db: Session, actor: policy.Actor, community: Community) -> Membership:
     """Join a community: at once when it is open, as a pending request when it needs approval."""
     _require(policy.can_join(actor, community))

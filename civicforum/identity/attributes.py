@@ -21,7 +21,9 @@ def attribute_label(key: str) -> str:
     return rule.label_nl if get_locale() == "nl" else rule.label_en
 
 
-def providers_granting(level: IdentityLevel | None = None, attribute: str | None = None) -> list[OidcProvider]:
+def providers_granting(
+    level: IdentityLevel | None = None, attribute: str | None = None
+) -> list[OidcProvider]:
     """The configured providers through which someone can show this level or attribute."""
     if not has_app_context():
         return []
@@ -30,9 +32,13 @@ def providers_granting(level: IdentityLevel | None = None, attribute: str | None
     found = []
     for provider in state().settings.oidc_providers:
         grants_level = level is None or any(
-            IdentityLevel.from_name(name) >= level for values in provider.levels.values() for name in values.values()
+            IdentityLevel.from_name(name) >= level
+            for values in provider.levels.values()
+            for name in values.values()
         )
-        grants_attribute = attribute is None or any(rule.key == attribute for rule in provider.attributes)
+        grants_attribute = attribute is None or any(
+            rule.key == attribute for rule in provider.attributes
+        )
         if grants_level and grants_attribute:
             found.append(provider)
     return found

@@ -32,7 +32,18 @@ from .models import IdentityLevel
 
 # How long discovery documents and signing keys are trusted before being fetched again.
 METADATA_TTL = 3600
-SIGNING_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
+SIGNING_ALGORITHMS = [
+    "RS256",
+    "RS384",
+    "RS512",
+    "PS256",
+    "PS384",
+    "PS512",
+    "ES256",
+    "ES384",
+    "ES512",
+    "EdDSA",
+]
 
 
 class ProviderUnavailable(Exception):
@@ -118,7 +129,9 @@ class OidcClient:
             response.raise_for_status()
             data = response.json()
         except requests.Timeout as error:
-            raise ProviderUnavailable(f"{url}: no answer within {provider.timeout} s", slow=True) from error
+            raise ProviderUnavailable(
+                f"{url}: no answer within {provider.timeout} s", slow=True
+            ) from error
         except (requests.RequestException, ValueError) as error:
             raise ProviderUnavailable(f"{url}: {error}") from error
         if not isinstance(data, dict):
@@ -140,14 +153,19 @@ class OidcClient:
         if refresh:
             self._cache.forget(uri)
         try:
-            keys: KeySet = self._cache.get(uri, lambda: KeySet.import_key_set(self._get_json(provider, uri)))  # type: ignore[arg-type]
+            keys: KeySet = self._cache.get(
+                uri,
+                lambda: KeySet.import_key_set(self._get_json(provider, uri)),  # type: ignore[arg-type]
+            )
         except (JoseError, ValueError, TypeError, KeyError) as error:
             self._cache.forget(uri)
             raise ProviderUnavailable(f"unusable signing keys: {error}") from error
         return keys
 
     # -- the two legs of the flow ------------------------------------------------------
-    def start(self, provider: OidcProvider, redirect_uri: str, next_url: str, link: bool) -> tuple[str, Pending]:
+    def start(
+        self, provider: OidcProvider, redirect_uri: str, next_url: str, link: bool
+    ) -> tuple[str, Pending]:
         """The URL to send the browser to, and what to remember until it comes back."""
         endpoint = self.metadata(provider)["authorization_endpoint"]
         pending = Pending(
@@ -165,7 +183,9 @@ class OidcClient:
         )
         return str(url), pending
 
-    def finish(self, provider: OidcProvider, pending: Pending, state: str, code: str) -> VerifiedIdentity:
+    def finish(
+        self, provider: OidcProvider, pending: Pending, state: str, code: str
+    ) -> VerifiedIdentity:
         """Exchange the code and verify the ID token; derive level and attributes.
 
         :raises SignInRefused: on a state mismatch, a refused code or an invalid token.
@@ -185,9 +205,13 @@ class OidcClient:
                 timeout=provider.timeout,
             )
         except requests.Timeout as error:
-            raise ProviderUnavailable("the token endpoint did not answer in time", slow=True) from error
+            raise ProviderUnavailable(
+                "the token endpoint did not answer in time", slow=True
+            ) from error
         except requests.RequestException as error:
-            raise ProviderUnavailable(f"the token endpoint could not be reached: {error}") from error
+            raise ProviderUnavailable(
+                f"the token endpoint could not be reached: {error}"
+            ) from error
         except (OAuth2Error, ValueError) as error:
             raise SignInRefused(f"the provider refused the code: {error}") from error
         id_token = token.get("id_token")
@@ -204,7 +228,9 @@ class OidcClient:
             return None
         if not isinstance(endpoint, str):
             return None
-        query = urlencode({"client_id": provider.client_id, "post_logout_redirect_uri": post_logout_redirect_uri})
+        query = urlencode(
+            {"client_id": provider.client_id, "post_logout_redirect_uri": post_logout_redirect_uri}
+        )
         return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
 
     # -- checks ------------------------------------------------------------------------
@@ -218,13 +244,17 @@ class OidcClient:
             token_endpoint_auth_method="client_secret_basic",  # noqa: S106 (a method name)
         )
 
-    def _verify(self, provider: OidcProvider, issuer: str, id_token: str, nonce: str) -> dict[str, Any]:
+    def _verify(
+        self, provider: OidcProvider, issuer: str, id_token: str, nonce: str
+    ) -> dict[str, Any]:
         try:
             try:
                 decoded = jwt.decode(id_token, self._keys(provider), algorithms=SIGNING_ALGORITHMS)
             except JoseError:
                 # The provider may have rotated its keys since they were fetched.
-                decoded = jwt.decode(id_token, self._keys(provider, refresh=True), algorithms=SIGNING_ALGORITHMS)
+                decoded = jwt.decode(
+                    id_token, self._keys(provider, refresh=True), algorithms=SIGNING_ALGORITHMS
+                )
             registry = jwt.JWTClaimsRegistry(
                 leeway=self.clock_skew,
                 iss={"essential": True, "value": issuer},

@@ -56,9 +56,15 @@ def _start(provider: OidcProvider, next_url: str, link: bool) -> Any:
 
 def _unavailable(provider: OidcProvider, error: ProviderUnavailable) -> tuple[str, int]:
     message = (
-        _("%(provider)s is answering too slowly right now. Please try again in a few minutes.", provider=provider.title)
+        _(
+            "%(provider)s is answering too slowly right now. Please try again in a few minutes.",
+            provider=provider.title,
+        )
         if error.slow
-        else _("%(provider)s cannot be reached right now. Please try again later.", provider=provider.title)
+        else _(
+            "%(provider)s cannot be reached right now. Please try again later.",
+            provider=provider.title,
+        )
     )
     return _failure(provider, 504 if error.slow else 502, message)
 
@@ -69,7 +75,10 @@ def start_sign_in(name: str) -> Any:
 
 def start_link(name: str) -> Any:
     provider = _provider(name)
-    if not state().identity.current_actor().is_authenticated or not SignOutForm().validate_on_submit():
+    if (
+        not state().identity.current_actor().is_authenticated
+        or not SignOutForm().validate_on_submit()
+    ):
         abort(400)
     return _start(provider, url_for("civicforum.settings"), link=True)
 
@@ -78,7 +87,11 @@ def _take_pending(provider: OidcProvider, state_value: str) -> Pending | None:
     kept, found = [], None
     for raw in session.get(PENDING_KEY, []):
         pending = Pending.from_session(raw)
-        if pending is not None and pending.provider == provider.name and pending.state == state_value:
+        if (
+            pending is not None
+            and pending.provider == provider.name
+            and pending.state == state_value
+        ):
             found = pending
         elif pending is not None:
             kept.append(raw)
@@ -92,28 +105,54 @@ def callback(name: str) -> Any:
     if request.args.get("error"):
         # The person cancelled at the provider, or it refused them.
         _take_pending(provider, request.args.get("state", ""))
-        return _failure(provider, 400, _("Signing in with %(provider)s was cancelled or refused. Nothing was changed.", provider=provider.title))
+        return _failure(
+            provider,
+            400,
+            _(
+                "Signing in with %(provider)s was cancelled or refused. Nothing was changed.",
+                provider=provider.title,
+            ),
+        )
     pending = _take_pending(provider, request.args.get("state", ""))
     if pending is None:
-        return _failure(provider, 400, _("This sign-in link is unknown, used already or expired. Please start again."))
+        return _failure(
+            provider,
+            400,
+            _("This sign-in link is unknown, used already or expired. Please start again."),
+        )
     try:
-        verified = forum.oidc.finish(provider, pending, request.args.get("state", ""), request.args.get("code", ""))
+        verified = forum.oidc.finish(
+            provider, pending, request.args.get("state", ""), request.args.get("code", "")
+        )
     except ProviderUnavailable as error:
         log.warning("identity provider %s unavailable: %s", provider.name, error)
         return _unavailable(provider, error)
     except SignInRefused as error:
         log.warning("sign-in with %s refused: %s", provider.name, error)
-        return _failure(provider, 400, _("The answer from %(provider)s could not be trusted, so you were not signed in. Please try again.", provider=provider.title))
+        return _failure(
+            provider,
+            400,
+            _(
+                "The answer from %(provider)s could not be trusted, so you were not signed in. Please try again.",
+                provider=provider.title,
+            ),
+        )
     actor = forum.identity.current_actor()
     link_to = actor.member if pending.link else None
     if pending.link and link_to is None:
-        return _failure(provider, 400, _("Sign in first, then link %(provider)s from your settings.", provider=provider.title))
+        return _failure(
+            provider,
+            400,
+            _("Sign in first, then link %(provider)s from your settings.", provider=provider.title),
+        )
     try:
         member = sign_in_with_verified_identity(db_session(), verified, link_to=link_to)
     except IdentityLinkedElsewhere as error:
         return _failure(provider, 409, error.message)
     if pending.link:
-        flash(_("%(provider)s is now linked to your account.", provider=provider.title), "civicforum")
+        flash(
+            _("%(provider)s is now linked to your account.", provider=provider.title), "civicforum"
+        )
     else:
         forum.identity.start_session(member)
         session[VIA_KEY] = provider.name

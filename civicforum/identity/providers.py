@@ -103,4 +103,6 @@ def load_actor(db: Session, member: Member) -> Actor:
     attributes = frozenset(
         db.scalars(select(MemberAttribute.key).where(MemberAttribute.member_id == member.id))
     )
-    return Actor(member=member, memberships={m.community_id: m for m in rows}, attributes=attributes)
+    return Actor(
+        member=member, memberships={m.community_id: m for m in rows}, attributes=attributes
+    )

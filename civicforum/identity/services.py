@@ -257,14 +257,20 @@ def sign_in_with_verified_identity(
             member = identity.member
             if link_to is not None and member.id != link_to.id:
                 raise IdentityLinkedElsewhere(
-                    _("This sign-in is linked to another account already. Sign in with it to use that account.")
+                    _(
+                        "This sign-in is linked to another account already. Sign in with it to use that account."
+                    )
                 )
         elif link_to is not None:
             member = link_to
             member.identities.append(ExternalIdentity(provider=provider, subject=verified.subject))
         else:
             # Nothing from the claims becomes a name: the member chooses one later.
-            member = new_member(db, _free_display_name(db, _("Member %(n)d", n=secrets.randbelow(9000) + 1000)), IdentityLevel.REGISTERED)
+            member = new_member(
+                db,
+                _free_display_name(db, _("Member %(n)d", n=secrets.randbelow(9000) + 1000)),
+                IdentityLevel.REGISTERED,
+            )
             member.identities.append(ExternalIdentity(provider=provider, subject=verified.subject))
         if verified.level is not None and member.identity_level < verified.level:
             member.identity_level = int(verified.level)

@@ -16,11 +16,11 @@ from ..i18n import ngettext
 from ..policy import level_label
 from . import services
 from .attributes import attribute_label
-from .services import oidc_provider_key
 from .forms import RegisterForm, ResetForm, ResetRequestForm, SettingsForm, SignInForm, SignOutForm
 from .mail import MailError, send_mail
 from .models import LocalAccount, Member, PublishAs
 from .providers import session_stamp
+from .services import oidc_provider_key
 
 log = logging.getLogger(__name__)
 LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
