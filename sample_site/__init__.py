@@ -70,6 +70,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             app.config[key] = os.environ[key]
     if os.environ.get("CIVICFORUM_MAIL_PORT"):
         app.config["CIVICFORUM_MAIL_PORT"] = int(os.environ["CIVICFORUM_MAIL_PORT"])
+    if os.environ.get("SAMPLE_SITE_OIDC"):
+        app.config.update(_demo_identity_provider(os.environ["SAMPLE_SITE_OIDC"]))
     if test_config:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY") or not app.config.get("CIVICFORUM_SECRET_KEY"):
@@ -79,6 +81,37 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     forum.init_app(app)
     _register_site_pages(app)
     return app
+
+
+def _demo_identity_provider(base_url: str) -> dict[str, Any]:
+    """Sign-in with "Voorbeeld-ID", the local test provider that
+    ``sample_site/oidc_provider.sh`` starts (``SAMPLE_SITE_OIDC=http://127.0.0.1:9000``).
+
+    The client secret is a fixed demo value that the provider script knows too: fine for
+    two programs on one's own machine, never for a real site, which keeps its secret out
+    of its code (see docs/oidc.md).
+    """
+    return {
+        "CIVICFORUM_OIDC_PROVIDERS": {
+            "voorbeeldid": {
+                "title": "Voorbeeld-ID",
+                "discovery_url": f"{base_url.rstrip('/')}/.well-known/openid-configuration",
+                "client_id": "bibliotheek-voorbeeldstad",
+                "client_secret": os.environ.get(
+                    "SAMPLE_SITE_OIDC_SECRET", "voorbeeldstad-demo-secret"
+                ),
+                "levels": {"assurance": {"substantial": "verified", "high": "verified"}},
+                "attributes": {
+                    "patient-member": {
+                        "claim": "membership",
+                        "value": "patientenvereniging",
+                        "label_nl": "geverifieerd lid van de Patiëntenvereniging",
+                        "label_en": "verified member of the Patients' Association",
+                    }
+                },
+            }
+        }
+    }
 
 
 def _use_local_secrets(app: Flask) -> None:

@@ -211,3 +211,8 @@ def make_community(db: Session) -> Callable[..., Community]:
         )
 
     return make
+
+
+# The OpenID Connect provider with its tampering proxy: the fixtures ``oidc_peer`` and
+# ``oidc_peer_session``, started only by tests that use them (see tests/oidcpeer.py).
+pytest_plugins = ["tests.oidcpeer"]

@@ -275,3 +275,17 @@ def test_verified_members_can_sign_as_verified_member_without_a_name(
     sign_in(client, plain)
     page = text(client.get(f"/forum/t/{topic.id}/", headers=EN))
     assert "verified member" in page and "Vera" not in page
+
+
+def test_attributes_follow_the_latest_sign_in_and_levels_never_drop(db: Session) -> None:
+    from civicforum.identity.oidc import VerifiedIdentity
+    from civicforum.identity.services import sign_in_with_verified_identity
+
+    first = VerifiedIdentity("voorbeeldid", "sub-1", IdentityLevel.VERIFIED, frozenset({"patient-member"}))
+    member = sign_in_with_verified_identity(db, first, link_to=None)
+    assert [a.key for a in member.attributes] == ["patient-member"]
+    later = VerifiedIdentity("voorbeeldid", "sub-1", None, frozenset())
+    again = sign_in_with_verified_identity(db, later, link_to=None)
+    assert again.id == member.id
+    assert again.attributes == []
+    assert again.level == IdentityLevel.VERIFIED

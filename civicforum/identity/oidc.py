@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import requests
+from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc6749.errors import OAuth2Error
 from joserfc import jwt
@@ -212,7 +213,9 @@ class OidcClient:
             raise ProviderUnavailable(
                 f"the token endpoint could not be reached: {error}"
             ) from error
-        except (OAuth2Error, ValueError) as error:
+        except (OAuth2Error, OAuthError, ValueError) as error:
+            # Authlib's requests session raises OAuthError (not an OAuth2Error) for an
+            # error answer such as invalid_grant: a used, expired or stolen code.
             raise SignInRefused(f"the provider refused the code: {error}") from error
         id_token = token.get("id_token")
         if not isinstance(id_token, str):
