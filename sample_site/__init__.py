@@ -12,6 +12,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+import click
 from flask import Flask, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect
@@ -80,7 +81,50 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     CSRFProtect(app)
     forum.init_app(app)
     _register_site_pages(app)
+    app.cli.add_command(patient_group_command)
     return app
+
+
+@click.command("patient-group")
+def patient_group_command() -> None:
+    """Add the patients' peer-support group that only verified members of the Patients'
+    Association can read (needs the Voorbeeld-ID provider: SAMPLE_SITE_OIDC)."""
+    from sqlalchemy import select
+
+    from civicforum.errors import ServiceError
+    from civicforum.extension import state
+    from civicforum.forum import services
+    from civicforum.forum.models import Community
+
+    forum_state = state()
+    known = {rule.key for p in forum_state.settings.oidc_providers for rule in p.attributes}
+    if "patient-member" not in known:
+        raise click.ClickException(
+            "Start the site with SAMPLE_SITE_OIDC set (see sample_site/oidc_provider.sh)."
+        )
+    with forum_state.session_factory() as db:
+        community = db.scalar(select(Community).where(Community.slug == "lotgenoten"))
+        if community is None:
+            try:
+                community = services.create_community(
+                    db,
+                    slug="lotgenoten",
+                    name="Lotgenoten – Patiëntenvereniging",
+                    description=(
+                        "Ervaringen delen met andere patiënten, in vertrouwen. Alleen voor "
+                        "leden van de Patiëntenvereniging, aangetoond met Voorbeeld-ID."
+                    ),
+                    house_rules="1. Wat hier gedeeld wordt, blijft hier.\n2. Geen medisch advies: deel ervaringen.",
+                )
+            except ServiceError as error:
+                raise click.ClickException(error.message) from None
+        services.set_requirements(
+            db,
+            community,
+            services.Requirements(read_attribute="patient-member", post_attribute="patient-member"),
+            known,
+        )
+    click.echo("Lotgenoten: readable for verified members of the Patients' Association.")
 
 
 def _demo_identity_provider(base_url: str) -> dict[str, Any]:

@@ -11,6 +11,9 @@ PYTHON="${PYTHON:-python3}"
 export FLASK_APP=sample_site
 .venv/bin/flask civicforum db upgrade
 .venv/bin/flask civicforum demo-data
+if [ -n "${SAMPLE_SITE_OIDC:-}" ]; then
+  .venv/bin/flask patient-group
+fi
 echo
 echo "Bibliotheek Voorbeeldstad: http://127.0.0.1:${PORT:-5000}/  (forum: /forum/)"
 echo "Site login (the host's own accounts): sanne / lezen-is-leuk"
