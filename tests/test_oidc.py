@@ -313,3 +313,16 @@ def test_a_community_that_asks_for_an_attribute_after_a_real_sign_in(
                 name
             )
             assert "verified member of the Patients' Association" in body, name
+
+
+def test_an_answer_naming_another_issuer_is_refused(
+    client: FlaskClient, db: Session, oidc_peer: OidcPeer
+) -> None:
+    url = capture_callback_url(client, oidc_peer.url, "alice")
+    assert "iss=" in url, "the provider names itself in its answer (RFC 9207)"
+    parts = urlsplit(url)
+    query = {key: values[0] for key, values in parse_qs(parts.query).items()}
+    query["iss"] = "https://mix-up.example"
+    response = client.get(parts.path, query_string=query, headers=EN)
+    assert response.status_code == 400
+    assert members(db) == 0

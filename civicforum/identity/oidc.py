@@ -185,9 +185,17 @@ class OidcClient:
         return str(url), pending
 
     def finish(
-        self, provider: OidcProvider, pending: Pending, state: str, code: str
+        self,
+        provider: OidcProvider,
+        pending: Pending,
+        state: str,
+        code: str,
+        iss: str | None = None,
     ) -> VerifiedIdentity:
         """Exchange the code and verify the ID token; derive level and attributes.
+
+        :param iss: the ``iss`` the provider added to its answer (RFC 9207), if it did; it
+            must name this provider, so an answer from another one is never taken for it.
 
         :raises SignInRefused: on a state mismatch, a refused code or an invalid token.
         :raises ProviderUnavailable: when the provider cannot be reached in time.
@@ -197,6 +205,8 @@ class OidcClient:
         if not code:
             raise SignInRefused("the provider sent no code")
         metadata = self.metadata(provider)
+        if iss is not None and iss != metadata["issuer"]:
+            raise SignInRefused("the answer names another issuer")
         session = self._session(provider, pending.redirect_uri)
         try:
             token = session.fetch_token(

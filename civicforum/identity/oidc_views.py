@@ -122,7 +122,11 @@ def callback(name: str) -> Any:
         )
     try:
         verified = forum.oidc.finish(
-            provider, pending, request.args.get("state", ""), request.args.get("code", "")
+            provider,
+            pending,
+            request.args.get("state", ""),
+            request.args.get("code", ""),
+            request.args.get("iss"),
         )
     except ProviderUnavailable as error:
         log.warning("identity provider %s unavailable: %s", provider.name, error)
