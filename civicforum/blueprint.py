@@ -18,10 +18,11 @@ from .errors import ServiceError
 from .extension import state
 from .forum import display
 from .identity.attributes import attribute_label, providers_granting
+from .pluginmanager import Plugins
 from .settings import Settings
 
 
-def make_blueprint(settings: Settings) -> Blueprint:
+def make_blueprint(settings: Settings, plugins: Plugins) -> Blueprint:
     bp = Blueprint(
         "civicforum",
         __name__,
@@ -35,6 +36,7 @@ def make_blueprint(settings: Settings) -> Blueprint:
 
     register_forum(bp)
     register_identity(bp)
+    plugins.manager.hook.civicforum_routes(blueprint=bp)
 
     @bp.route("/<path:unknown>")
     def unknown_path(unknown: str) -> Any:
@@ -73,6 +75,7 @@ def _template_context() -> dict[str, Any]:
         "cf_signed_in_by_host": forum.identity.signed_in_by_host,
         "cf_moment": i18n.format_moment,
         "cf_author": display.shown_author,
+        "cf_slot": lambda name, **context: forum.plugins.slot(name, context),
         "cf_oidc_providers": forum.settings.oidc_providers,
         "cf_providers_granting": providers_granting,
         "cf_attribute_label": attribute_label,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+
 import click
 from alembic.util import CommandError
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 
@@ -15,8 +17,29 @@ from .extension import state
 from .forum import services as forum_services
 from .identity.models import IdentityLevel
 from .identity.services import normalise_email, register_local_account
+from .pluginmanager import PluginLoadError, Plugins
 
 forum_cli = AppGroup("civicforum", help="Manage the forum: database, administrators, demo data.")
+
+
+def make_cli(plugins: Plugins) -> AppGroup:
+    """The ``flask civicforum`` group of one app: the forum's commands and its plugins'."""
+    group = AppGroup("civicforum", help=forum_cli.help)
+    for command in forum_cli.commands.values():
+        group.add_command(command)
+    for commands in plugins.manager.hook.civicforum_cli_commands():
+        for command in commands:
+            if command.name in group.commands:
+                raise PluginLoadError(
+                    str(command.name), "a plugin command may not replace another command"
+                )
+            # A copy that runs inside the app, as the forum's own commands do; the
+            # plugin's object stays as it was for other apps.
+            own = copy.copy(command)
+            if own.callback is not None:
+                own.callback = with_appcontext(own.callback)
+            group.add_command(own)
+    return group
 
 
 @forum_cli.group("db")
@@ -40,7 +63,7 @@ def db_upgrade(revision: str) -> None:
     before = migrate.current(engine)
     click.echo(f"Database: {_where(engine)}")
     try:
-        migrate.upgrade(engine, revision)
+        migrate.upgrade(engine, revision, version_locations=state().plugins.migration_locations())
     except CommandError as error:
         raise click.ClickException(str(error)) from None
     after = migrate.current(engine)
@@ -61,7 +84,7 @@ def db_downgrade(revision: str, yes: bool) -> None:
     if not yes:
         click.confirm(f"Downgrading to {revision!r} can delete forum data. Continue?", abort=True)
     try:
-        migrate.downgrade(engine, revision)
+        migrate.downgrade(engine, revision, version_locations=state().plugins.migration_locations())
     except CommandError as error:
         raise click.ClickException(str(error)) from None
     after = migrate.current(engine)
@@ -78,13 +101,15 @@ def db_current() -> None:
         click.echo("Up to date.")
     else:
         click.echo(
-            f"Newest revision: {_revisions(migrate.heads())}; run `flask civicforum db upgrade`."
+            f"Newest revision: {_revisions(migrate.heads(version_locations=state().plugins.migration_locations()))}; run `flask civicforum db upgrade`."
         )
 
 
 def _up_to_date(engine: Engine) -> bool:
     try:
-        return migrate.is_up_to_date(engine)
+        return migrate.is_up_to_date(
+            engine, version_locations=state().plugins.migration_locations()
+        )
     except CommandError as error:
         raise click.ClickException(str(error)) from None
 
@@ -100,7 +125,7 @@ def _require_tables(engine: Engine) -> None:
     if at and not _up_to_date(engine):
         raise click.ClickException(
             f"The forum's tables are at revision {_revisions(at)}, but this version of "
-            f"civicforum needs {_revisions(migrate.heads())}; "
+            f"civicforum needs {_revisions(migrate.heads(version_locations=state().plugins.migration_locations()))}; "
             "run `flask civicforum db upgrade` first."
         )
 

@@ -7,7 +7,7 @@ was made with, so one ``CivicForum`` can serve several apps (the app-factory pat
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .db import default_database_url, make_engine, make_session_factory
 from .errors import ConfigError
-from .settings import Settings, load_settings
+from .events import deliver_after_commit
+from .pluginmanager import Plugins, build_plugin_manager
+from .settings import PLUGINS_KEY, SPECS, Settings, load_settings, read_one
 
 EXTENSION_KEY = "civicforum"
 
@@ -38,6 +40,7 @@ class ForumState:
     identity: Any  # identity.providers.IdentityChain, typed loosely to avoid an import cycle
     limiter: Any  # identity.ratelimit.SignInLimiter
     oidc: Any  # identity.oidc.OidcClient
+    plugins: Plugins
 
 
 class CivicForum:
@@ -49,6 +52,8 @@ class CivicForum:
         the host has signed in, or ``None``; the forum links a member to it.
     :param locale_selector: a callable returning the host's language choice (``"nl"``,
         ``"en"``) or ``None``; a member's own setting still wins.
+    :param plugins: plugin objects (modules or instances with ``@hookimpl`` functions) to
+        load for every app, besides the installed ones ``CIVICFORUM_PLUGINS`` names.
     """
 
     def __init__(
@@ -58,10 +63,12 @@ class CivicForum:
         url_prefix: str | None = None,
         host_identity: HostIdentityLoader | None = None,
         locale_selector: LocaleSelector | None = None,
+        plugins: Sequence[object] = (),
     ) -> None:
         self._url_prefix = url_prefix
         self._host_identity = host_identity
         self._locale_selector = locale_selector
+        self._plugins = tuple(plugins)
         if app is not None:
             self.init_app(app)
 
@@ -83,9 +90,23 @@ class CivicForum:
         overrides: dict[str, Any] = {}
         if self._url_prefix is not None:
             overrides["url_prefix"] = self._url_prefix
-        settings = load_settings(app.config, **overrides)
+        plugins = Plugins(build_plugin_manager(read_one(app.config, PLUGINS_KEY), self._plugins))
+        plugin_specs = [
+            spec for specs in plugins.manager.hook.civicforum_settings() for spec in specs
+        ]
+        settings = load_settings(app.config, plugin_specs, **overrides)
         url = settings.database_url or default_database_url(app.instance_path)
         engine = make_engine(url)
+        session_factory = make_session_factory(engine)
+        every_setting = {
+            **{spec.key: getattr(settings, spec.attr) for spec in SPECS},
+            **settings.extra,
+        }
+        deliver_after_commit(
+            session_factory,
+            plugins.event_types,
+            lambda event: plugins.deliver(event, every_setting),
+        )
 
         from .identity.oidc import OidcClient
         from .identity.providers import IdentityChain
@@ -94,20 +115,21 @@ class CivicForum:
         app.extensions[EXTENSION_KEY] = ForumState(
             settings=settings,
             engine=engine,
-            session_factory=make_session_factory(engine),
+            session_factory=session_factory,
             host_identity=self._host_identity,
             locale_selector=self._locale_selector,
             identity=IdentityChain(settings, self._host_identity),
             limiter=SignInLimiter(settings),
             oidc=OidcClient(settings.oidc_clock_skew),
+            plugins=plugins,
         )
         app.teardown_appcontext(_close_session)
 
         from .blueprint import make_blueprint
-        from .cli import forum_cli
+        from .cli import make_cli
 
-        app.register_blueprint(make_blueprint(settings), url_prefix=settings.url_prefix)
-        app.cli.add_command(forum_cli)
+        app.register_blueprint(make_blueprint(settings, plugins), url_prefix=settings.url_prefix)
+        app.cli.add_command(make_cli(plugins))
 
 
 def state(app: Flask | None = None) -> ForumState:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -245,6 +246,24 @@ def _oidc_providers(key: str, value: Any) -> tuple[OidcProvider, ...]:
     return tuple(providers)
 
 
+#: The allow-list of installed plugins, read before the other settings (see read_one).
+PLUGINS_KEY = "CIVICFORUM_PLUGINS"
+
+#: The forum's own plugins (in ``civicforum/plugins/``), loaded unless switched off.
+BUILTIN_PLUGINS: tuple[str, ...] = ()
+
+
+def _plugin_names(key: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        raise ConfigError(key, f"expected a list of plugin names, got {value!r}")
+    for name in value:
+        if not isinstance(name, str) or not _PROVIDER_NAME.match(name):
+            raise ConfigError(
+                key, f"expected plugin names (lower-case letters, digits, hyphens), got {name!r}"
+            )
+    return tuple(value)
+
+
 def _url_path(key: str, value: Any) -> str:
     if not isinstance(value, str) or not value.startswith("/") or value.endswith("/"):
         raise ConfigError(
@@ -345,6 +364,12 @@ SPECS: tuple[Spec, ...] = (
         "Seconds a password-reset link stays valid.",
     ),
     Spec(
+        PLUGINS_KEY,
+        BUILTIN_PLUGINS,
+        _plugin_names,
+        "Installed plugins to load, by entry-point name (group `civicforum`); the default is the built-in ones. Plugin objects passed to `CivicForum(plugins=[...])` always load.",
+    ),
+    Spec(
         "CIVICFORUM_OIDC_PROVIDERS",
         {},
         _oidc_providers,
@@ -415,6 +440,9 @@ class Settings:
     mail_username: str | None
     mail_password: str | None = field(repr=False)
     mail_sender: str | None
+    plugins: tuple[str, ...]
+    # The loaded plugins' own settings, by key.
+    extra: Mapping[str, Any]
 
     @property
     def mail_enabled(self) -> bool:
@@ -427,19 +455,43 @@ class Settings:
         return next((r for p in self.oidc_providers for r in p.attributes if r.key == key), None)
 
 
-def load_settings(config: Mapping[str, Any], **overrides: Any) -> Settings:
+def read_one(config: Mapping[str, Any], key: str) -> Any:
+    """One setting, checked, before the others can be read (the plugin allow-list, which
+    decides whose settings exist)."""
+    spec = SPECS_BY_KEY[key]
+    return spec.check(key, config.get(key, spec.default))
+
+
+def load_settings(
+    config: Mapping[str, Any], extra_specs: Sequence[Spec] = (), **overrides: Any
+) -> Settings:
     """Read and check every ``CIVICFORUM_*`` key of a Flask config.
 
     :param config: the host app's ``app.config``.
+    :param extra_specs: settings the loaded plugins declare; their values end up in
+        :attr:`Settings.extra`, by key.
     :param overrides: values given in code (``url_prefix=...``) that win over the config.
     :raises ConfigError: for an unknown key, a wrong type or a missing required secret.
     """
-    unknown = sorted(k for k in config if k.startswith(PREFIX) and k not in SPECS_BY_KEY)
+    for spec in extra_specs:
+        if not spec.key.startswith(PREFIX) or spec.key in SPECS_BY_KEY:
+            raise ConfigError(
+                spec.key, "a plugin setting needs its own name starting with CIVICFORUM_"
+            )
+    extra_by_key = {spec.key: spec for spec in extra_specs}
+    unknown = sorted(
+        k
+        for k in config
+        if k.startswith(PREFIX) and k not in SPECS_BY_KEY and k not in extra_by_key
+    )
     if unknown:
         raise ConfigError(
             unknown[0], "is not a civicforum setting (see the settings reference in the README)"
         )
-    values: dict[str, Any] = {}
+    extra = {
+        spec.key: spec.check(spec.key, config.get(spec.key, spec.default)) for spec in extra_specs
+    }
+    values: dict[str, Any] = {"extra": MappingProxyType(extra)}
     for spec in SPECS:
         if spec.attr in overrides:
             raw = overrides[spec.attr]
@@ -471,7 +523,7 @@ def load_settings(config: Mapping[str, Any], **overrides: Any) -> Settings:
     return settings
 
 
-if {f.name for f in dataclasses.fields(Settings)} != {
+if {f.name for f in dataclasses.fields(Settings)} - {"extra"} != {
     spec.attr for spec in SPECS
 }:  # pragma: no cover
     raise RuntimeError("Settings and SPECS disagree: every spec needs exactly one field")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from .. import policy
 from ..clock import now
 from ..errors import NotAllowed, NotFound, ServiceError
+from ..events import MemberJoined, PostDeleted, PostEdited, PostPublished, TopicCreated, record
 from ..i18n import gettext as _
 from ..identity.models import IdentityLevel, Member, PublishAs
 from ..markup import render_markdown
@@ -179,6 +180,8 @@ def join(db: Session, actor: policy.Actor, community: Community) -> Membership:
     )
     db.add(membership)
     try:
+        db.flush()
+        record(db, MemberJoined(community.id, actor.member.id, pending=not membership.is_active))
         db.commit()
     except IntegrityError:
         # Joined twice at once (double click): the first one stands.
@@ -282,6 +285,9 @@ def start_topic(
     )
     db.add_all([topic, post])
     try:
+        db.flush()
+        record(db, TopicCreated(topic.id, community.id, actor.member.id))
+        record(db, PostPublished(post.id, topic.id, community.id, actor.member.id))
         db.commit()
     except IntegrityError:
         db.rollback()
@@ -323,6 +329,8 @@ def reply(
     topic.post_count = Topic.post_count + 1
     topic.last_posted_at = moment
     try:
+        db.flush()
+        record(db, PostPublished(post.id, topic.id, topic.community_id, actor.member.id))
         db.commit()
     except IntegrityError:
         db.rollback()
@@ -352,6 +360,7 @@ def edit_post(db: Session, actor: policy.Actor, post: Post, *, body: str, limits
     post.body = body
     post.body_html = render_markdown(body)
     post.edited_at = now()
+    record(db, PostEdited(post.id, post.topic_id, post.topic.community_id))
     db.commit()
     return post
 
@@ -361,6 +370,7 @@ def delete_post(db: Session, actor: policy.Actor, post: Post) -> None:
     _require(policy.can_delete_post(actor, post))
     post.deleted_at = now()
     post.deleted_by_id = actor.member_id
+    record(db, PostDeleted(post.id, post.topic_id, post.topic.community_id))
     db.commit()
 
 

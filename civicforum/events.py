@@ -1,0 +1,117 @@
+"""Typed domain events, recorded by services and delivered to plugins after commit.
+
+A service calls :func:`record` with an event while it writes; the forum's session keeps
+the events until the transaction commits and then hands each to every plugin's
+``civicforum_event`` hook. A rollback drops them: plugins never hear of work that did
+not happen.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+_PENDING = "civicforum.events"
+_KNOWN = "civicforum.event_types"
+
+
+@dataclass(frozen=True)
+class Event:
+    """Base of every domain event. Events carry ids, never personal data."""
+
+
+@dataclass(frozen=True)
+class TopicCreated(Event):
+    topic_id: int
+    community_id: int
+    author_id: int
+
+
+@dataclass(frozen=True)
+class PostPublished(Event):
+    post_id: int
+    topic_id: int
+    community_id: int
+    author_id: int
+
+
+@dataclass(frozen=True)
+class PostEdited(Event):
+    post_id: int
+    topic_id: int
+    community_id: int
+
+
+@dataclass(frozen=True)
+class PostDeleted(Event):
+    post_id: int
+    topic_id: int
+    community_id: int
+
+
+@dataclass(frozen=True)
+class PostHidden(Event):
+    """A moderator hid a post (emitted by moderation)."""
+
+    post_id: int
+    topic_id: int
+    community_id: int
+
+
+@dataclass(frozen=True)
+class MemberJoined(Event):
+    community_id: int
+    member_id: int
+    pending: bool
+
+
+CORE_EVENT_TYPES: tuple[type[Event], ...] = (
+    TopicCreated,
+    PostPublished,
+    PostEdited,
+    PostDeleted,
+    PostHidden,
+    MemberJoined,
+)
+
+
+def record(db: Session, event: Event) -> None:
+    """Keep ``event`` until ``db`` commits; drop it if ``db`` rolls back.
+
+    :raises TypeError: for an event of a type neither the forum nor a plugin declared,
+        before anything is committed.
+    """
+    known: tuple[type[Event], ...] = db.info.get(_KNOWN, CORE_EVENT_TYPES)
+    if not isinstance(event, known):
+        raise TypeError(
+            f"{type(event).__name__} is not a declared event type; "
+            "declare it with the civicforum_event_types hook"
+        )
+    db.info.setdefault(_PENDING, []).append(event)
+
+
+def deliver_after_commit(
+    factory: sessionmaker[Session], known: tuple[type[Event], ...], deliver: Callable[[Event], None]
+) -> None:
+    """Make sessions of ``factory`` hand their recorded events to ``deliver`` after commit.
+
+    :param known: the event types that may be recorded (the forum's and the plugins').
+    """
+    factory.kw.setdefault("info", {})[_KNOWN] = known
+
+    def after_commit(session: Session) -> None:
+        for item in session.info.pop(_PENDING, []):
+            deliver(item)
+
+    def after_rollback(session: Session) -> None:
+        session.info.pop(_PENDING, None)
+
+    sa_event.listen(factory, "after_commit", after_commit)
+    sa_event.listen(
+        factory, "after_soft_rollback", lambda session, previous: after_rollback(session)
+    )

@@ -1,0 +1,85 @@
+# mypy: disable-error-code="empty-body"
+# (Hook specifications have no body: plugins supply it.)
+"""Every hook a civicforum plugin can implement.
+
+Plugins implement hooks with :data:`civicforum.hookimpl`; docs/plugin_hooks.md documents
+each one with its signature, when it fires, what it returns and an example, and a test
+keeps that page and this module in step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+    from flask import Blueprint
+    from markupsafe import Markup
+
+    from .events import Event
+    from .settings import Spec
+
+hookspec = pluggy.HookspecMarker("civicforum")
+hookimpl = pluggy.HookimplMarker("civicforum")
+
+#: The named places in the forum's pages where plugins may add markup.
+TEMPLATE_SLOTS = (
+    "forum_navigation",
+    "community_header",
+    "community_sidebar",
+    "topic_header",
+    "post_footer",
+    "member_profile",
+)
+
+
+@hookspec
+def civicforum_settings() -> Sequence[Spec]:
+    """Declare the plugin's own ``CIVICFORUM_*`` settings, with types and defaults.
+
+    Called once in ``init_app``, before the settings are read; the keys are checked with
+    the forum's own, so an unknown or wrong plugin setting stops start-up too.
+    """
+
+
+@hookspec
+def civicforum_event_types() -> Sequence[type[Event]]:
+    """Declare the plugin's own domain event types (frozen dataclasses subclassing
+    :class:`civicforum.events.Event`), so they may be recorded and delivered."""
+
+
+@hookspec
+def civicforum_event(event: Event, settings: Mapping[str, Any]) -> None:
+    """React to a domain event, after the transaction that caused it committed.
+
+    Never called for work that was rolled back. ``settings`` holds every setting by key.
+    """
+
+
+@hookspec
+def civicforum_template_slot(slot: str, context: Mapping[str, Any]) -> str | Markup | None:
+    """Markup for a named slot of a page (see :data:`TEMPLATE_SLOTS`).
+
+    Plain strings are escaped; return :class:`markupsafe.Markup` to add HTML on purpose.
+    ``context`` holds what the page shows (``community``, ``topic``, ``post``, ``actor``).
+    """
+
+
+@hookspec
+def civicforum_routes(blueprint: Blueprint) -> None:
+    """Add routes under the forum's URL prefix to ``blueprint`` (the forum's own)."""
+
+
+@hookspec
+def civicforum_cli_commands() -> Sequence[click.Command]:
+    """Commands to add to ``flask civicforum``."""
+
+
+@hookspec
+def civicforum_migration_locations() -> Sequence[Path]:
+    """Folders of Alembic revisions for the plugin's own tables, on their own branch;
+    ``flask civicforum db upgrade`` applies them with the forum's."""

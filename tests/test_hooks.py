@@ -1,0 +1,411 @@
+"""Every plugin hook, exercised through a real app; and the rules that keep the hook
+documentation and these tests complete."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+import sqlalchemy as sa
+from alembic.script import ScriptDirectory
+from flask import Blueprint, Flask
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from civicforum import CivicForum, ConfigError, hookimpl, hookspecs, migrate  # noqa: F401
+from civicforum.db import Base
+from civicforum.events import Event, MemberJoined, PostPublished, TopicCreated, record
+from civicforum.extension import state
+from civicforum.forum import services
+from civicforum.forum.models import Community
+from civicforum.identity.models import PublishAs
+from civicforum.pluginmanager import PluginLoadError
+from civicforum.settings import Spec, _text
+
+from .conftest import LIMITS, make_host_app
+from .helpers import actor_of, add_member, sign_in
+
+ROOT = Path(__file__).parent.parent
+EN = {"Accept-Language": "en"}
+HOOKS = sorted(
+    name
+    for name, value in vars(hookspecs).items()
+    if name.startswith("civicforum_") and callable(value)
+)
+
+
+def forum_with(
+    tmp_path: Path, database_url: str, *plugins: object, create: bool = True, **config: Any
+) -> Flask:
+    app = make_host_app(
+        database_url, tmp_path / "instance", CIVICFORUM_DEFAULT_LANGUAGE="en", **config
+    )
+    CivicForum(app, plugins=plugins)
+    if create:
+        Base.metadata.create_all(state(app).engine)
+    return app
+
+
+# -- the rules --------------------------------------------------------------------------
+
+
+def test_every_hook_is_documented_with_its_signature() -> None:
+    page = (ROOT / "docs" / "plugin_hooks.md").read_text()
+    headings = re.findall(r"^## `(civicforum_\w+)\((.*?)\)", page, re.MULTILINE)
+    assert sorted(name for name, _ in headings) == HOOKS
+    for name, parameters in headings:
+        spec = inspect.signature(getattr(hookspecs, name))
+        assert parameter_names(parameters) == list(spec.parameters), name
+
+
+def parameter_names(parameters: str) -> list[str]:
+    """Names from "a: Mapping[str, Any], b: int", splitting only outside brackets."""
+    names, depth, current = [], 0, ""
+    for char in parameters + ",":
+        if char in "[(":
+            depth += 1
+        elif char in "])":
+            depth -= 1
+        if char == "," and depth == 0:
+            if current.strip():
+                names.append(current.split(":")[0].strip())
+            current = ""
+        else:
+            current += char
+    return names
+
+
+def test_every_hook_has_a_test_of_its_own() -> None:
+    tests = {name for name in globals() if name.startswith("test_hook_")}
+    assert {f"test_hook_{hook}" for hook in HOOKS} <= tests
+
+
+# -- each hook --------------------------------------------------------------------------
+
+
+class SettingsPlugin:
+    @hookimpl
+    def civicforum_settings(self) -> list[Spec]:
+        return [Spec("CIVICFORUM_OPENING_HOURS", "ma–vr 10–20 uur", _text(), "Opening hours.")]
+
+
+def test_hook_civicforum_settings(tmp_path: Path, database_url: str) -> None:
+    app = forum_with(tmp_path / "a", database_url, SettingsPlugin())
+    assert state(app).settings.extra["CIVICFORUM_OPENING_HOURS"] == "ma–vr 10–20 uur"
+    configured = forum_with(
+        tmp_path / "b", database_url, SettingsPlugin(), CIVICFORUM_OPENING_HOURS="za 10–17 uur"
+    )
+    assert state(configured).settings.extra["CIVICFORUM_OPENING_HOURS"] == "za 10–17 uur"
+    with pytest.raises(ConfigError) as wrong:
+        forum_with(tmp_path / "c", database_url, SettingsPlugin(), CIVICFORUM_OPENING_HOURS=7)
+    assert wrong.value.key == "CIVICFORUM_OPENING_HOURS"
+    with pytest.raises(ConfigError) as unknown:
+        forum_with(tmp_path / "d", database_url, CIVICFORUM_OPENING_HOURS="x")
+    assert unknown.value.key == "CIVICFORUM_OPENING_HOURS", "without the plugin the key is unknown"
+
+
+@dataclass(frozen=True)
+class ReadingDone(Event):
+    community_id: int
+
+
+class Listener:
+    def __init__(self, fail: bool = False) -> None:
+        self.heard: list[Event] = []
+        self.settings: dict[str, Any] = {}
+        self.fail = fail
+
+    @hookimpl
+    def civicforum_event_types(self) -> list[type[Event]]:
+        return [ReadingDone]
+
+    @hookimpl
+    def civicforum_event(self, event: Event, settings: Any) -> None:
+        if self.fail:
+            raise RuntimeError("this plugin is broken")
+        self.heard.append(event)
+        self.settings = dict(settings)
+
+
+def test_hook_civicforum_event_types(tmp_path: Path, database_url: str) -> None:
+    listener = Listener()
+    app = forum_with(tmp_path, database_url, listener)
+    with state(app).session_factory() as db:
+        community = services.create_community(db, slug="leesclub", name="Leesclub")
+        record(db, ReadingDone(community.id))
+        db.commit()
+
+        @dataclass(frozen=True)
+        class Undeclared(Event):
+            pass
+
+        with pytest.raises(TypeError, match="not a declared event type"):
+            record(db, Undeclared())
+    assert listener.heard == [ReadingDone(community.id)]
+
+
+def test_hook_civicforum_event(tmp_path: Path, database_url: str) -> None:
+    listener, broken = Listener(), Listener(fail=True)
+    app = forum_with(tmp_path, database_url, broken, listener)
+    with state(app).session_factory() as db:
+        community = services.create_community(db, slug="leesclub", name="Leesclub")
+        member = services_member(db)
+        services.join(db, actor_of(db, member), community)
+        topic = services.start_topic(
+            db,
+            actor_of(db, member),
+            community,
+            title="Hallo allemaal",
+            body="Tekst",
+            publish_as=PublishAs.PSEUDONYM,
+            submission_token="t",
+            limits=LIMITS,
+        )
+        post_id = db.scalar(
+            select(sa.func.max(sa.literal_column("id"))).select_from(sa.table("cf_post"))
+        )
+        community_id, member_id, topic_id = community.id, member.id, topic.id
+        # Rolled back: nobody hears of it.
+        record(db, ReadingDone(community.id))
+        db.rollback()
+    assert listener.heard == [
+        MemberJoined(community_id, member_id, pending=False),
+        TopicCreated(topic_id, community_id, member_id),
+        PostPublished(post_id, topic_id, community_id, member_id),
+    ]
+    assert listener.settings["CIVICFORUM_POSTS_PER_PAGE"] == 20
+
+
+def services_member(db: Session) -> Any:
+    from civicforum.identity.services import register_local_account
+
+    return register_local_account(
+        db, email="m@example.org", password="a long password", display_name="Lid"
+    )
+
+
+class SlotPlugin:
+    @hookimpl
+    def civicforum_template_slot(self, slot: str, context: Any) -> str | Markup | None:
+        if slot == "community_sidebar":
+            return Markup('<aside class="hours"><h2>Openingstijden</h2><p>{}</p></aside>').format(
+                context["community"].name
+            )
+        if slot == "topic_header":
+            return "<script>alert('plain text is escaped')</script>"
+        return None
+
+
+class MisspelledSlotPlugin:
+    @hookimpl
+    def civicforum_routes(self, blueprint: Blueprint) -> None:
+        def page() -> str:
+            from flask import render_template_string
+
+            return render_template_string('{{ cf_slot("comunity_sidebar") }}')
+
+        blueprint.add_url_rule("/misspelled", "misspelled", page)
+
+
+def test_hook_civicforum_template_slot(tmp_path: Path, database_url: str) -> None:
+    app = forum_with(tmp_path, database_url, SlotPlugin(), MisspelledSlotPlugin())
+    with state(app).session_factory() as db:
+        community = services.create_community(db, slug="leesclub", name="Leesclub")
+        member = services_member(db)
+        add_member(db, community, member)
+        topic = services.start_topic(
+            db,
+            actor_of(db, member),
+            community,
+            title="Een onderwerp",
+            body="x",
+            publish_as=PublishAs.PSEUDONYM,
+            submission_token="t",
+            limits=LIMITS,
+        )
+    client = app.test_client()
+    community_page = client.get("/forum/c/leesclub/", headers=EN).get_data(as_text=True)
+    assert '<aside class="hours"><h2>Openingstijden</h2><p>Leesclub</p></aside>' in community_page
+    topic_page = client.get(f"/forum/t/{topic.id}/", headers=EN).get_data(as_text=True)
+    assert "&lt;script&gt;alert(" in topic_page and "<script>alert(" not in topic_page
+    app.testing = True
+    with pytest.raises(ValueError, match="unknown template slot 'comunity_sidebar'"):
+        client.get("/forum/misspelled")
+
+
+class RoutePlugin:
+    @hookimpl
+    def civicforum_routes(self, blueprint: Blueprint) -> None:
+        def agenda(slug: str) -> str:
+            return f"Agenda of {slug}"
+
+        blueprint.add_url_rule("/c/<slug>/agenda", "agenda", agenda)
+
+
+def test_hook_civicforum_routes(tmp_path: Path, database_url: str) -> None:
+    app = forum_with(tmp_path, database_url, RoutePlugin())
+    response = app.test_client().get("/forum/c/leesclub/agenda")
+    assert response.status_code == 200 and response.get_data(as_text=True) == "Agenda of leesclub"
+    with app.test_request_context():
+        from flask import url_for
+
+        assert url_for("civicforum.agenda", slug="x") == "/forum/c/x/agenda"
+
+
+@click.command("hello")
+def hello() -> None:
+    """Say hello."""
+    click.echo(f"Hello from {state().settings.site_name}")
+
+
+class CommandPlugin:
+    @hookimpl
+    def civicforum_cli_commands(self) -> list[click.Command]:
+        return [hello]
+
+
+class ClashingCommandPlugin:
+    @hookimpl
+    def civicforum_cli_commands(self) -> list[click.Command]:
+        return [click.Command("demo-data", callback=lambda: None)]
+
+
+def test_hook_civicforum_cli_commands(tmp_path: Path, database_url: str) -> None:
+    app = forum_with(tmp_path / "a", database_url, CommandPlugin())
+    result = app.test_cli_runner().invoke(args=["civicforum", "hello"])
+    assert result.exit_code == 0 and "Hello from Forum" in result.output
+    plain = forum_with(tmp_path / "b", database_url)
+    assert plain.test_cli_runner().invoke(args=["civicforum", "hello"]).exit_code != 0, (
+        "per app, not global"
+    )
+    with pytest.raises(PluginLoadError, match="may not replace"):
+        forum_with(tmp_path / "c", database_url, ClashingCommandPlugin())
+
+
+PLUGIN_REVISION = """
+import sqlalchemy as sa
+from alembic import op
+
+revision = "notes0001"
+down_revision = None
+branch_labels = ("notes",)
+depends_on = {forum_head!r}
+
+
+def upgrade():
+    op.create_table("cf_notes_note", sa.Column("id", sa.Integer, primary_key=True))
+
+
+def downgrade():
+    op.drop_table("cf_notes_note")
+"""
+
+
+def test_hook_civicforum_migration_locations(tmp_path: Path, database_url: str) -> None:
+    (forum_head,) = ScriptDirectory.from_config(migrate.make_config()).get_heads()
+    versions = tmp_path / "notes_versions"
+    versions.mkdir()
+    (versions / "notes0001.py").write_text(
+        textwrap.dedent(PLUGIN_REVISION.format(forum_head=forum_head))
+    )
+
+    class NotesPlugin:
+        @hookimpl
+        def civicforum_migration_locations(self) -> list[Path]:
+            return [versions]
+
+    app = forum_with(tmp_path, database_url, NotesPlugin(), create=False)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["civicforum", "db", "upgrade"]).exit_code == 0
+    tables = set(sa.inspect(state(app).engine).get_table_names())
+    assert {"cf_notes_note", "cf_post"} <= tables
+    result = runner.invoke(args=["civicforum", "db", "downgrade", "notes@base", "--yes"])
+    assert result.exit_code == 0, result.output
+    tables = set(sa.inspect(state(app).engine).get_table_names())
+    assert "cf_notes_note" not in tables and "cf_post" in tables
+
+
+# -- loading ----------------------------------------------------------------------------
+
+
+class Misspelled:
+    @hookimpl
+    def civicforum_evnt(self, event: Event) -> None:
+        pass
+
+
+def test_a_misspelled_hook_stops_start_up(tmp_path: Path, database_url: str) -> None:
+    with pytest.raises(PluginLoadError, match="civicforum_evnt"):
+        forum_with(tmp_path, database_url, Misspelled())
+
+
+def install_fake_plugin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, source: str
+) -> None:
+    """An installed distribution with a civicforum entry point, as pip would leave it."""
+    site = tmp_path / "site"
+    (site / f"{name.replace('-', '_')}_plugin.py").parent.mkdir(parents=True, exist_ok=True)
+    (site / f"{name.replace('-', '_')}_plugin.py").write_text(textwrap.dedent(source))
+    info = site / f"{name.replace('-', '_')}_plugin-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}-plugin\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(
+        f"[civicforum]\n{name} = {name.replace('-', '_')}_plugin\n"
+    )
+    monkeypatch.syspath_prepend(str(site))
+
+
+def test_installed_plugins_load_only_when_allowed(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install_fake_plugin(
+        tmp_path,
+        monkeypatch,
+        "hours",
+        """
+        from civicforum import hookimpl
+
+        @hookimpl
+        def civicforum_template_slot(slot, context):
+            return "Open tot acht uur" if slot == "forum_navigation" else None
+    """,
+    )
+    Base.metadata.create_all(sa.create_engine(database_url))
+    off = forum_with(tmp_path / "a", database_url, create=False)
+    assert "Open tot acht uur" not in off.test_client().get("/forum/").get_data(as_text=True)
+    on = forum_with(tmp_path / "b", database_url, create=False, CIVICFORUM_PLUGINS=["hours"])
+    assert "Open tot acht uur" in on.test_client().get("/forum/").get_data(as_text=True)
+
+
+def test_a_plugin_that_fails_to_load_stops_start_up_with_its_name(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install_fake_plugin(tmp_path, monkeypatch, "broken", "import module_that_does_not_exist\n")
+    with pytest.raises(PluginLoadError, match="'broken'.*ModuleNotFoundError"):
+        forum_with(tmp_path, database_url, CIVICFORUM_PLUGINS=["broken"])
+
+
+def test_an_allowed_plugin_that_is_not_installed_is_a_config_error(
+    tmp_path: Path, database_url: str
+) -> None:
+    with pytest.raises(ConfigError) as error:
+        forum_with(tmp_path, database_url, CIVICFORUM_PLUGINS=["nowhere"])
+    assert error.value.key == "CIVICFORUM_PLUGINS" and "'nowhere'" in str(error.value)
+
+
+def test_signed_in_pages_render_with_plugins(tmp_path: Path, database_url: str) -> None:
+    app = forum_with(tmp_path, database_url, SlotPlugin())
+    with state(app).session_factory() as db:
+        community = db.scalar(select(Community))
+        assert community is None
+        member = services_member(db)
+    client = app.test_client()
+    sign_in(client, member)
+    assert client.get("/forum/account/settings", headers=EN).status_code == 200
