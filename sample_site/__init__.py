@@ -21,6 +21,8 @@ from wtforms import PasswordField, StringField
 
 from civicforum import CivicForum
 
+from . import opening_hours
+
 # The library's own visitor accounts (a real site has its own user database). The forum
 # never sees these passwords: it only learns "site:<username>" and the display name.
 SITE_USERS: dict[str, dict[str, str]] = {
@@ -46,7 +48,9 @@ def _site_language() -> str:
     return language if language in {"nl", "en"} else "nl"
 
 
-forum = CivicForum(host_identity=_host_identity, locale_selector=_site_language)
+forum = CivicForum(
+    host_identity=_host_identity, locale_selector=_site_language, plugins=[opening_hours]
+)
 
 
 class SiteSignIn(FlaskForm):

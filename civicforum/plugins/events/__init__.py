@@ -1,0 +1,1 @@
+"""Local events: agendas read from and published as iCalendar, with pages and RSVP."""
