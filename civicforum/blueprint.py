@@ -18,6 +18,7 @@ from .errors import ServiceError
 from .extension import state
 from .forum import display
 from .identity.attributes import attribute_label, providers_granting
+from .identity.services import oidc_provider_key
 from .pluginmanager import Plugins
 from .settings import Settings
 
@@ -78,8 +79,16 @@ def _template_context() -> dict[str, Any]:
         "cf_slot": lambda name, **context: forum.plugins.slot(name, context),
         "cf_oidc_providers": forum.settings.oidc_providers,
         "cf_providers_granting": providers_granting,
+        "cf_linked": lambda provider: _linked(forum, provider),
         "cf_attribute_label": attribute_label,
     }
+
+
+def _linked(forum: Any, provider: Any) -> bool:
+    """Whether the signed-in member already linked this identity provider."""
+    member = forum.identity.current_actor().member
+    key = oidc_provider_key(provider.name)
+    return member is not None and any(identity.provider == key for identity in member.identities)
 
 
 def _error_page(

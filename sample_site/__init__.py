@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 from flask import Flask, redirect, render_template, request, session, url_for
+from flask.cli import with_appcontext
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -90,6 +91,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 @click.command("patient-group")
+@with_appcontext
 def patient_group_command() -> None:
     """Add the patients' peer-support group that only verified members of the Patients'
     Association can read (needs the Voorbeeld-ID provider: SAMPLE_SITE_OIDC)."""

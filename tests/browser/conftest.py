@@ -5,6 +5,10 @@
   binary the browser tests are skipped, saying why.
 - ``live_site``: the sample site with the demo data on a fresh database (SQLite, or a
   PostgreSQL schema when ``CIVICFORUM_TEST_DATABASE_URL`` is set), one per test module.
+- ``live_site_with_provider``: the same, with "Sign in with Voorbeeld-ID" through the
+  test provider (``oidc_peer_session``) and the patients' group *Lotgenoten*. A module
+  whose pages are those of this site overrides ``live_site`` to return it, and the
+  context fixtures below follow.
 - ``audit``: injects axe-core (installed by npm from this folder's ``package-lock.json``
   on first use) and fails with every WCAG 2.1 A/AA violation, each with its nodes.
 """
@@ -22,7 +26,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from .livesite import LiveSite, serve_sample_site
+from ..oidcpeer import OidcPeer
+from .livesite import LiveSite, serve_sample_site, serve_sample_site_with_provider
 from .visitors import Contexts
 
 HERE = Path(__file__).resolve().parent
@@ -128,6 +133,20 @@ def live_site(
 ) -> Iterator[LiveSite]:
     folder = tmp_path_factory.mktemp("site")
     with make_database(folder) as database_url, serve_sample_site(database_url) as site:
+        yield site
+
+
+@pytest.fixture(scope="module")
+def live_site_with_provider(
+    make_database: Callable[[Path], AbstractContextManager[str]],
+    tmp_path_factory: pytest.TempPathFactory,
+    oidc_peer_session: OidcPeer,
+) -> Iterator[LiveSite]:
+    folder = tmp_path_factory.mktemp("site")
+    with (
+        make_database(folder) as database_url,
+        serve_sample_site_with_provider(database_url, oidc_peer_session) as site,
+    ):
         yield site
 
 

@@ -3,6 +3,10 @@
 Werkzeug's server answers on 127.0.0.1 from a background thread, over a fresh database
 with the demo data, and the forum's mail goes to a local SMTP server whose messages the
 tests can read (password-reset links).
+
+:func:`serve_sample_site_with_provider` serves it with "Sign in with Voorbeeld-ID": the
+test provider of :mod:`tests.oidcpeer` (through its proxy), and the patients' group
+*Lotgenoten* that the site's ``flask patient-group`` adds, with one topic in it.
 """
 
 from __future__ import annotations
@@ -12,11 +16,12 @@ import re
 import secrets
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_string
 from email.policy import default as email_policy
+from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -31,9 +36,11 @@ from civicforum.extension import state
 from civicforum.forum import services as forum
 from civicforum.forum.models import Post
 from civicforum.identity import services as identity
+from civicforum.identity.models import MemberAttribute
 from civicforum.identity.providers import load_actor
 from sample_site import create_app
 
+from ..oidcpeer import OidcPeer
 from .visitors import demo_email
 
 # Small pages, so that a community of the demo has a second page of topics.
@@ -57,6 +64,18 @@ EXTRA_TOPICS = (
         "Kan ik in de bibliotheek iets printen dat op mijn telefoon staat? Wat kost dat?",
     ),
 )
+
+# The patients' group of the sample site (``flask patient-group``), the attribute it asks
+# for, and a demo person who holds it (as if vouched for by the provider) and has written
+# the group's one topic.
+PATIENT_GROUP = "lotgenoten"
+PATIENT_ATTRIBUTE = "patient-member"
+PATIENT_AUTHOR = "sevda"
+PATIENT_TOPIC = (
+    "Omgaan met vermoeidheid",
+    "Hoe plannen jullie je week zodat er ook ruimte is om uit te rusten?",
+)
+PATIENT_TOPIC_TOKEN = "browser-tests:patients"
 
 
 @dataclass
@@ -106,6 +125,15 @@ class LiveSite:
             assert post is not None, f"the demo data has no post {position} in {topic!r}"
             return post.id, post.topic_id
 
+    def patient_topic(self) -> int:
+        """The id of the topic in the patients' group (:func:`add_patient_group`)."""
+        with self.db() as db:
+            topic = db.scalar(
+                select(Post.topic_id).where(Post.submission_token == PATIENT_TOPIC_TOKEN)
+            )
+            assert topic is not None, "this site has no patients' group"
+            return topic
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -145,9 +173,50 @@ def add_extra_topics(db: DbSession) -> None:
         )
 
 
+def add_patient_group(app: Flask) -> None:
+    """Run the sample site's ``flask patient-group``, then start a topic in the group."""
+    with app.app_context():
+        # (``flask`` pushes an app context for every command; the test runner only for
+        # commands made with ``app.cli.command``, and this one is added as it is.)
+        done = app.test_cli_runner().invoke(args=["patient-group"])
+        assert done.exit_code == 0, f"flask patient-group failed:\n{done.output}"
+        db = state(app).session_factory()
+        try:
+            community = forum.get_community(db, PATIENT_GROUP)
+            account = identity.find_account(db, demo_email(PATIENT_AUTHOR))
+            assert account is not None, f"the demo data has no account {PATIENT_AUTHOR!r}"
+            account.member.attributes.append(
+                MemberAttribute(key=PATIENT_ATTRIBUTE, provider="oidc:voorbeeldid")
+            )
+            db.commit()
+            forum.join(db, load_actor(db, account.member), community)
+            settings = state().settings
+            title, body = PATIENT_TOPIC
+            forum.start_topic(
+                db,
+                load_actor(db, account.member),  # now with the membership
+                community,
+                title=title,
+                body=body,
+                publish_as="pseudonym",
+                submission_token=PATIENT_TOPIC_TOKEN,
+                limits=forum.Limits(settings.max_title_length, settings.max_post_length),
+            )
+        finally:
+            db.close()
+
+
 @contextmanager
-def serve_sample_site(database_url: str) -> Iterator[LiveSite]:
-    """The sample site with the demo data on an empty database, served on 127.0.0.1."""
+def serve_sample_site(
+    database_url: str,
+    config: Mapping[str, Any] | None = None,
+    prepare: Callable[[Flask], None] | None = None,
+) -> Iterator[LiveSite]:
+    """The sample site with the demo data on an empty database, served on 127.0.0.1.
+
+    :param config: settings added to the site's (e.g. an identity provider's).
+    :param prepare: called with the app after the demo data is loaded, before serving.
+    """
     with local_mail_server() as (inbox, mail_port):
         app = create_app(
             {
@@ -158,6 +227,7 @@ def serve_sample_site(database_url: str) -> Iterator[LiveSite]:
                 "CIVICFORUM_MAIL_SERVER": "127.0.0.1",
                 "CIVICFORUM_MAIL_PORT": mail_port,
                 "CIVICFORUM_MAIL_SENDER": "forum@voorbeeldstad.example",
+                **(config or {}),
             }
         )
         engine = state(app).engine
@@ -170,10 +240,22 @@ def serve_sample_site(database_url: str) -> Iterator[LiveSite]:
                     add_extra_topics(db)
                 finally:
                     db.close()
+            if prepare is not None:
+                prepare(app)
             with _serving(app) as url:
                 yield LiveSite(app=app, url=url, inbox=inbox)
         finally:
             engine.dispose()
+
+
+@contextmanager
+def serve_sample_site_with_provider(database_url: str, peer: OidcPeer) -> Iterator[LiveSite]:
+    """The sample site as :func:`serve_sample_site` serves it, with sign-in through the
+    test provider (via its proxy: ``peer.url``) and the patients' group; the provider is
+    told the site's addresses (which restarts it)."""
+    with serve_sample_site(database_url, peer.forum_config(), add_patient_group) as site:
+        peer.allow_site(site.url)
+        yield site
 
 
 @contextmanager

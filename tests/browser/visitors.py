@@ -1,9 +1,10 @@
-"""Visitors in the browser: their browser contexts, signing in through the library's login
-or the forum's own, switching the site's language, sending forms."""
+"""Visitors in the browser: their browser contexts, signing in through the library's login,
+the forum's own or the identity provider, switching the site's language, sending forms."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser, BrowserContext, Page
 
@@ -61,6 +62,25 @@ def sign_in_on_forum(page: Page, person: str) -> None:
     page.locator("input[name=password]").fill(DEMO_PASSWORD)
     page.locator("#cf-main form [type=submit]").click()
     page.wait_for_url("**/forum/")
+
+
+def sign_in_at_provider(page: Page, login: str) -> None:
+    """Do a person's part at the test provider, where the forum has just sent the browser:
+    sign in as ``login`` (``alice``, ``bob``: see tests/oidcpeer.py), agree to share, and
+    wait until the browser is back at the forum. (A browser that has not signed in there
+    before is always asked to agree.)"""
+    provider = urlsplit(page.url).netloc
+    page.locator("#login").fill(login)
+    page.get_by_role("button", name="Inloggen").click()
+    page.get_by_role("button", name="Toestaan").click()
+    page.wait_for_url(lambda url: urlsplit(url).netloc != provider)
+
+
+def sign_in_with_provider(page: Page, login: str) -> None:
+    """Sign in with "Voorbeeld-ID" from the forum's sign-in page, as ``login``."""
+    page.goto("/forum/account/sign-in")
+    page.locator(".cf-providers a[href*='/account/oidc/voorbeeldid/sign-in']").click()
+    sign_in_at_provider(page, login)
 
 
 def switch_site_language(page: Page) -> None:
