@@ -37,6 +37,10 @@ from .db import TABLE_PREFIX, Base, UTCDateTime, make_engine
 
 VERSION_TABLE = "civicforum_alembic_version"
 
+#: Key in a table's ``info`` that marks it as a plugin's (value: the plugin's name). Such
+#: tables migrate on the plugin's own branch, never with the forum's revisions.
+PLUGIN_TABLE_INFO = "civicforum_plugin"
+
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -65,19 +69,33 @@ def target_metadata() -> MetaData:
     A table whose module was never imported would look, to autogenerate, like a table to
     drop; so each area's ``models.py`` is found and imported here, not listed by hand.
     """
-    for area in pkgutil.iter_modules([str(_PACKAGE_DIR)]):
-        name = f"{__package__}.{area.name}.models"
-        if area.ispkg and importlib.util.find_spec(name) is not None:
-            importlib.import_module(name)
+    # The built-in plugins' models too: their tables are only known to be left alone
+    # (see owns_table) when they are in the metadata.
+    for folder, package in (
+        (_PACKAGE_DIR, __package__),
+        (_PACKAGE_DIR / "plugins", f"{__package__}.plugins"),
+    ):
+        for area in pkgutil.iter_modules([str(folder)]):
+            name = f"{package}.{area.name}.models"
+            if area.ispkg and importlib.util.find_spec(name) is not None:
+                importlib.import_module(name)
     return Base.metadata
+
+
+def plugin_tables() -> frozenset[str]:
+    """Names of the tables plugins mark as theirs with :data:`PLUGIN_TABLE_INFO`."""
+    return frozenset(
+        name for name, table in Base.metadata.tables.items() if PLUGIN_TABLE_INFO in table.info
+    )
 
 
 # -- what Alembic may look at ------------------------------------------------------------
 
 
 def owns_table(name: str | None) -> bool:
-    """Whether a table belongs to the forum (and so may be migrated by it)."""
-    return name is not None and name.startswith(TABLE_PREFIX)
+    """Whether a table belongs to the forum (and so may be migrated by it): a plugin's
+    ``cf_`` tables are migrated by the plugin's branch instead."""
+    return name is not None and name.startswith(TABLE_PREFIX) and name not in plugin_tables()
 
 
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:

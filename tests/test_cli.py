@@ -88,7 +88,9 @@ def test_db_upgrade_current_and_downgrade(cli_app: Flask, runner: FlaskCliRunner
     result = forum(runner, "db", "upgrade")
     assert result.exit_code == 0, result.output
     assert f"to {head}" in result.output
-    assert forum_tables(cli_app) == {t.name for t in migrate.target_metadata().sorted_tables}
+    assert forum_tables(cli_app) == {
+        t.name for t in migrate.target_metadata().sorted_tables if migrate.owns_table(t.name)
+    }
 
     result = forum(runner, "db", "current")
     assert f"Current revision: {head}" in result.output

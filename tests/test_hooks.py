@@ -377,7 +377,9 @@ def test_installed_plugins_load_only_when_allowed(
             return "Open tot acht uur" if slot == "forum_navigation" else None
     """,
     )
-    Base.metadata.create_all(sa.create_engine(database_url))
+    engine = sa.create_engine(database_url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
     off = forum_with(tmp_path / "a", database_url, create=False)
     assert "Open tot acht uur" not in off.test_client().get("/forum/").get_data(as_text=True)
     on = forum_with(tmp_path / "b", database_url, create=False, CIVICFORUM_PLUGINS=["hours"])

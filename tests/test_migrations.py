@@ -30,7 +30,11 @@ import civicforum
 from civicforum import migrate
 from civicforum.db import Base, make_engine
 
-FORUM_TABLES = {table.name for table in migrate.target_metadata().sorted_tables}
+FORUM_TABLES = {
+    table.name
+    for table in migrate.target_metadata().sorted_tables
+    if migrate.owns_table(table.name)
+}
 HOST_VERSION_TABLE = "alembic_version"
 
 

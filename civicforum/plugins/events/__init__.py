@@ -1,1 +1,26 @@
 """Local events: agendas read from and published as iCalendar, with pages and RSVP."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from ...events import Event
+from ...hookspecs import hookimpl
+from .domain import EVENT_TYPES
+
+# -- data: tables and domain events ------------------------------------------------------
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+@hookimpl
+def civicforum_migration_locations() -> Sequence[Path]:
+    """The ``events`` branch of revisions, creating the plugin's ``cf_event*`` tables."""
+    return [MIGRATIONS]
+
+
+@hookimpl
+def civicforum_event_types() -> Sequence[type[Event]]:
+    """The plugin's domain events (see :mod:`.domain`)."""
+    return EVENT_TYPES
