@@ -273,17 +273,18 @@ def check_language(page: Page, language: str, *, forum: bool, site_language: str
 # -- the tests ---------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def visitor(module_contexts: Contexts) -> Callable[[str, str], Page]:
+def pages_by_visitor(
+    contexts: Contexts, sign_in: dict[str, Callable[[Page], None]]
+) -> Callable[[str, str], Page]:
     """The page of one kind of visitor, in one language: signed in, language chosen,
     made once per module and reused (each visit starts by loading a page)."""
     pages: dict[tuple[str, str], Page] = {}
 
     def page_of(who: str, language: str) -> Page:
         if (who, language) not in pages:
-            page = module_contexts().new_page()
+            page = contexts().new_page()
             if who != "visitor":
-                SIGN_IN[who](page)
+                sign_in[who](page)
             if language != "nl":
                 page.goto("/")
                 switch_site_language(page)
@@ -291,6 +292,26 @@ def visitor(module_contexts: Contexts) -> Callable[[str, str], Page]:
         return pages[who, language]
 
     return page_of
+
+
+def audit_visit(
+    visit: Visit,
+    language: str,
+    live_site: LiveSite,
+    visitor: Callable[[str, str], Page],
+    audit: Callable[[Page], None],
+) -> None:
+    """Make one visit as its visitor, in one language, and audit what it shows."""
+    page = visitor(visit.who, language)
+    visit.go(page, live_site)
+    expect(page.locator(visit.shows).first).to_be_attached()
+    audit(page)
+    check_language(page, language, forum=visit.forum, site_language=language)
+
+
+@pytest.fixture(scope="module")
+def visitor(module_contexts: Contexts) -> Callable[[str, str], Page]:
+    return pages_by_visitor(module_contexts, SIGN_IN)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -302,12 +323,7 @@ def test_page_is_accessible(
     visitor: Callable[[str, str], Page],
     audit: Callable[[Page], None],
 ) -> None:
-    visit = VISITS[name]
-    page = visitor(visit.who, language)
-    visit.go(page, live_site)
-    expect(page.locator(visit.shows).first).to_be_attached()
-    audit(page)
-    check_language(page, language, forum=visit.forum, site_language=language)
+    audit_visit(VISITS[name], language, live_site, visitor, audit)
 
 
 def test_member_language_setting_wins_over_the_site(

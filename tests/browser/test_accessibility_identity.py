@@ -13,16 +13,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
 from .livesite import PATIENT_GROUP, LiveSite
-from .test_accessibility import LANGUAGES, Visit, check_language, path
+from .test_accessibility import LANGUAGES, Visit, audit_visit, pages_by_visitor, path
 from .visitors import (
     Contexts,
     sign_in_on_forum,
     sign_in_with_provider,
     submit,
-    switch_site_language,
 )
 
 pytestmark = pytest.mark.browser
@@ -105,21 +104,7 @@ SIGN_IN: dict[str, Callable[[Page], None]] = {
 
 @pytest.fixture(scope="module")
 def visitor(module_contexts: Contexts) -> Callable[[str, str], Page]:
-    """The page of one kind of visitor, in one language, made once and reused."""
-    pages: dict[tuple[str, str], Page] = {}
-
-    def page_of(who: str, language: str) -> Page:
-        if (who, language) not in pages:
-            page = module_contexts().new_page()
-            if who != "visitor":
-                SIGN_IN[who](page)
-            if language != "nl":
-                page.goto("/")
-                switch_site_language(page)
-            pages[who, language] = page
-        return pages[who, language]
-
-    return page_of
+    return pages_by_visitor(module_contexts, SIGN_IN)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -131,9 +116,4 @@ def test_page_is_accessible(
     visitor: Callable[[str, str], Page],
     audit: Callable[[Page], None],
 ) -> None:
-    visit = VISITS[name]
-    page = visitor(visit.who, language)
-    visit.go(page, live_site)
-    expect(page.locator(visit.shows).first).to_be_attached()
-    audit(page)
-    check_language(page, language, forum=visit.forum, site_language=language)
+    audit_visit(VISITS[name], language, live_site, visitor, audit)
