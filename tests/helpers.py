@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from civicforum.forum import services as forum_services
 from civicforum.forum.models import Community, Role
-from civicforum.identity.models import Member
+from civicforum.identity.models import Member, MemberAttribute, PublishAs
 from civicforum.identity.providers import SESSION_KEY, load_actor, session_stamp
 from civicforum.policy import Actor
 
@@ -38,3 +38,43 @@ def form_token(html: str, name: str = "csrf_token") -> str:
     )
     assert match, f"no {name} field in the page"
     return match.group(1)
+
+
+PATIENT_ATTRIBUTE = "patient-member"
+
+
+def require_patient_membership(db: Session, community: Community) -> None:
+    """Make a community readable and writable only with the patient-member attribute."""
+    forum_services.set_requirements(
+        db,
+        community,
+        forum_services.Requirements(
+            read_attribute=PATIENT_ATTRIBUTE, post_attribute=PATIENT_ATTRIBUTE
+        ),
+        {PATIENT_ATTRIBUTE},
+    )
+
+
+def give_attribute(db: Session, member: Member, key: str = PATIENT_ATTRIBUTE) -> None:
+    """What a sign-in through the test provider would have given the member."""
+    member.attributes.append(MemberAttribute(key=key, provider="oidc:voorbeeldid"))
+    db.commit()
+
+
+def confidential_topic(
+    db: Session, community: Community, author: Member, title: str, body: str
+) -> int:
+    """A topic in a patients' group, by an author who holds the attribute; its id."""
+    give_attribute(db, author)
+    add_member(db, community, author)
+    topic = forum_services.start_topic(
+        db,
+        actor_of(db, author),
+        community,
+        title=title,
+        body=body,
+        publish_as=PublishAs.PSEUDONYM,
+        submission_token="confidential",
+        limits=forum_services.Limits(max_title_length=150, max_post_length=20000),
+    )
+    return topic.id

@@ -15,12 +15,19 @@ from sqlalchemy.orm import Session
 from civicforum import CivicForum, ConfigError
 from civicforum.forum import services
 from civicforum.forum.models import Community, Role
-from civicforum.identity.models import IdentityLevel, Member, MemberAttribute, PublishAs
+from civicforum.identity.models import IdentityLevel, PublishAs
 from civicforum.identity.oidc import derive
 from civicforum.settings import OidcProvider
 
 from .conftest import LIMITS
-from .helpers import actor_of, add_member, sign_in
+from .helpers import (
+    actor_of,
+    add_member,
+    confidential_topic,
+    give_attribute,
+    require_patient_membership,
+    sign_in,
+)
 
 EN = {"Accept-Language": "en"}
 PROVIDER = {
@@ -125,18 +132,8 @@ def test_unknown_claim_values_give_no_level_and_no_attribute(app: Flask) -> None
 @pytest.fixture
 def patients(db: Session, make_community: Any) -> Community:
     community: Community = make_community("patienten")
-    services.set_requirements(
-        db,
-        community,
-        services.Requirements(read_attribute="patient-member", post_attribute="patient-member"),
-        {"patient-member"},
-    )
+    require_patient_membership(db, community)
     return community
-
-
-def give_attribute(db: Session, member: Member, key: str = "patient-member") -> None:
-    member.attributes.append(MemberAttribute(key=key, provider="oidc:voorbeeldid"))
-    db.commit()
 
 
 def test_a_requirement_nobody_can_meet_is_refused(db: Session, make_community: Any) -> None:
@@ -154,18 +151,12 @@ def test_a_requirement_nobody_can_meet_is_refused(db: Session, make_community: A
 def test_every_page_type_respects_an_attribute_requirement(
     client: FlaskClient, db: Session, make_member: Any, patients: Community, with_attribute: bool
 ) -> None:
-    author = make_member("Auteur")
-    give_attribute(db, author)
-    add_member(db, patients, author)
-    topic = services.start_topic(
+    topic_id = confidential_topic(
         db,
-        actor_of(db, author),
         patients,
-        title="Vertrouwelijk gesprek",
-        body="Ervaringen met de behandeling",
-        publish_as=PublishAs.PSEUDONYM,
-        submission_token="t",
-        limits=LIMITS,
+        make_member("Auteur"),
+        "Vertrouwelijk gesprek",
+        "Ervaringen met de behandeling",
     )
     reader = make_member("Lezer")
     add_member(db, patients, reader)
@@ -174,11 +165,11 @@ def test_every_page_type_respects_an_attribute_requirement(
     sign_in(client, reader)
     pages = {
         "community": client.get("/forum/c/patienten/", headers=EN),
-        "topic": client.get(f"/forum/t/{topic.id}/", headers=EN),
-        "permalink": client.get(f"/forum/p/{topic.id}", headers=EN),
-        "history": client.get(f"/forum/p/{topic.id}/history", headers=EN),
+        "topic": client.get(f"/forum/t/{topic_id}/", headers=EN),
+        "permalink": client.get(f"/forum/p/{topic_id}", headers=EN),
+        "history": client.get(f"/forum/p/{topic_id}/history", headers=EN),
         "new_topic": client.get("/forum/c/patienten/new", headers=EN),
-        "reply": client.get(f"/forum/t/{topic.id}/reply", headers=EN),
+        "reply": client.get(f"/forum/t/{topic_id}/reply", headers=EN),
     }
     expected = {
         "community": 200,
@@ -281,7 +272,9 @@ def test_attributes_follow_the_latest_sign_in_and_levels_never_drop(db: Session)
     from civicforum.identity.oidc import VerifiedIdentity
     from civicforum.identity.services import sign_in_with_verified_identity
 
-    first = VerifiedIdentity("voorbeeldid", "sub-1", IdentityLevel.VERIFIED, frozenset({"patient-member"}))
+    first = VerifiedIdentity(
+        "voorbeeldid", "sub-1", IdentityLevel.VERIFIED, frozenset({"patient-member"})
+    )
     member = sign_in_with_verified_identity(db, first, link_to=None)
     assert [a.key for a in member.attributes] == ["patient-member"]
     later = VerifiedIdentity("voorbeeldid", "sub-1", None, frozenset())

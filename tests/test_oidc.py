@@ -13,18 +13,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from civicforum.forum import services
 from civicforum.forum.models import Community
 from civicforum.identity.models import (
     ExternalIdentity,
     IdentityLevel,
     Member,
-    MemberAttribute,
-    PublishAs,
 )
 
-from .conftest import LIMITS
-from .helpers import actor_of, add_member, form_token, sign_in
+from .helpers import confidential_topic, form_token, require_patient_membership, sign_in
 from .oidcpeer import (
     OidcPeer,
     call_callback,
@@ -257,27 +253,11 @@ def test_sign_out_ends_the_session_at_the_provider_too(
 @pytest.fixture
 def patients(db: Session, make_member: Any, make_community: Any) -> tuple[Community, int]:
     community: Community = make_community("patienten")
-    services.set_requirements(
-        db,
-        community,
-        services.Requirements(read_attribute="patient-member", post_attribute="patient-member"),
-        {"patient-member"},
+    require_patient_membership(db, community)
+    topic_id = confidential_topic(
+        db, community, make_member("Auteur"), "Ervaringen met dialyse", "Vertrouwelijk verhaal"
     )
-    author = make_member("Auteur")
-    author.attributes.append(MemberAttribute(key="patient-member", provider="oidc:voorbeeldid"))
-    db.commit()
-    add_member(db, community, author)
-    topic = services.start_topic(
-        db,
-        actor_of(db, author),
-        community,
-        title="Ervaringen met dialyse",
-        body="Vertrouwelijk verhaal",
-        publish_as=PublishAs.PSEUDONYM,
-        submission_token="t",
-        limits=LIMITS,
-    )
-    return community, topic.id
+    return community, topic_id
 
 
 @pytest.mark.parametrize(("login", "allowed"), [("alice", True), ("bob", False)])
