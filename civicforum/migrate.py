@@ -272,7 +272,7 @@ def is_up_to_date(bind: Engine | str, *, version_locations: Sequence[Path | str]
     except RevisionError as error:
         raise CommandError(
             f"the database is at revision {', '.join(at)}, which this version of civicforum "
-            f"does not know ({error}); was it migrated by a newer version?"
+            f"does not know ({error}); was it migrated by a newer version, or by a plugin that is now switched off?"
         ) from error
     return set(script.get_heads()) <= applied
 

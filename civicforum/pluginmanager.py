@@ -63,7 +63,8 @@ def build_plugin_manager(allowed: Sequence[str], objects: Iterable[object]) -> p
             plugin = point.load()
         except Exception as error:  # any failure to import is reported, with its reason
             raise PluginLoadError(name, f"{type(error).__name__}: {error}") from error
-        manager.register(plugin, name=name)
+        if not manager.is_registered(plugin):  # the host may pass it in code as well
+            manager.register(plugin, name=name)
     try:
         manager.check_pending()
     except pluggy.PluginValidationError as error:

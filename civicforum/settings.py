@@ -250,7 +250,7 @@ def _oidc_providers(key: str, value: Any) -> tuple[OidcProvider, ...]:
 PLUGINS_KEY = "CIVICFORUM_PLUGINS"
 
 #: The forum's own plugins (in ``civicforum/plugins/``), loaded unless switched off.
-BUILTIN_PLUGINS: tuple[str, ...] = ()
+BUILTIN_PLUGINS: tuple[str, ...] = ("events",)
 
 
 def _plugin_names(key: str, value: Any) -> tuple[str, ...]:

@@ -11,6 +11,8 @@ PYTHON="${PYTHON:-python3}"
 export FLASK_APP=sample_site
 .venv/bin/flask civicforum db upgrade
 .venv/bin/flask civicforum demo-data
+# The library's agenda, as its calendar system publishes it; again later takes changes over.
+.venv/bin/flask civicforum events import leesclub sample_site/agenda.ics --organiser "Femke (bibliotheek)"
 if [ -n "${SAMPLE_SITE_OIDC:-}" ]; then
   .venv/bin/flask patient-group
 fi

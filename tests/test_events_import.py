@@ -1,4 +1,4 @@
-"""``flask civicforum events-import``: agendas into a community, by UID, all or nothing."""
+"""``flask civicforum events import``: agendas into a community, by UID, all or nothing."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def organiser(
 @pytest.fixture
 def run(app: Flask, organiser: Member) -> Callable[..., Result]:
     def invoke(source: str | Path, *, community: str = "library", who: str = "Librarian") -> Result:
-        args = ["civicforum", "events-import", community, str(source), "--organiser", who]
+        args = ["civicforum", "events", "import", community, str(source), "--organiser", who]
         return app.test_cli_runner().invoke(args=args)
 
     return invoke
@@ -229,7 +229,7 @@ def test_an_event_the_forum_refuses_rolls_back_the_whole_import(
     result = run(path)
 
     assert result.exit_code == 1
-    assert "event long@test: A title needs 1 to 300 characters." in result.output
+    assert "event long@test: A title needs 3 to 300 characters. Nothing" in result.output
     assert "Nothing was imported." in result.output
     assert {uid: (e.title, e.updated_at) for uid, e in stored(db).items()} == before
     assert listener.heard == []  # nothing rolled back is announced
@@ -296,7 +296,7 @@ def test_the_organiser_can_be_named_by_e_mail_address(
     account = organiser.local_account
     assert account is not None
     email = account.email
-    args = ["civicforum", "events-import", "library", str(AGENDA), "--organiser", email.upper()]
+    args = ["civicforum", "events", "import", "library", str(AGENDA), "--organiser", email.upper()]
 
     result = app.test_cli_runner().invoke(args=args)
 

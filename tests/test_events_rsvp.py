@@ -169,7 +169,7 @@ def test_an_organiser_plans_an_event_stored_in_utc(
         ({"attendance_mode": AttendanceMode.MIXED}, "Give the link", "online_url"),
         ({"online_url": "https://meet.example.org/x"}, "An online link is only for", "online_url"),
         ({"accessibility": ["lift"]}, "Unknown accessibility feature: lift.", "accessibility"),
-        ({"title": "  "}, "A title needs 1 to 300 characters.", "title"),
+        ({"title": "  "}, "A title needs 3 to 300 characters.", "title"),
     ],
 )
 def test_planning_refuses_what_breaks_the_rules_and_writes_nothing(

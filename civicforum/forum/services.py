@@ -261,6 +261,43 @@ def start_topic(
     earlier = _existing_submission(db, actor.member, submission_token)
     if earlier is not None:
         return earlier.topic
+    try:
+        topic = add_topic(
+            db,
+            actor,
+            community,
+            title=title,
+            body=body,
+            publish_as=publish_as,
+            submission_token=submission_token,
+            limits=limits,
+        )
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        earlier = _existing_submission(db, actor.member, submission_token)
+        if earlier is None:
+            raise
+        return earlier.topic
+    return topic
+
+
+def add_topic(
+    db: Session,
+    actor: policy.Actor,
+    community: Community,
+    *,
+    title: str,
+    body: str,
+    publish_as: str,
+    submission_token: str,
+    limits: Limits,
+) -> Topic:
+    """A topic with its opening post, flushed but not committed: for work that makes a
+    topic as part of something larger (an event and its discussion), in one transaction.
+    """
+    _require(policy.can_start_topic(actor, community))
+    assert actor.member is not None
     title = clean_title(title, limits)
     body = clean_body(body, limits)
     shown_as = _publish_as(actor.member, publish_as)
@@ -284,17 +321,9 @@ def start_topic(
         created_at=moment,
     )
     db.add_all([topic, post])
-    try:
-        db.flush()
-        record(db, TopicCreated(topic.id, community.id, actor.member.id))
-        record(db, PostPublished(post.id, topic.id, community.id, actor.member.id))
-        db.commit()
-    except IntegrityError:
-        db.rollback()
-        earlier = _existing_submission(db, actor.member, submission_token)
-        if earlier is None:
-            raise
-        return earlier.topic
+    db.flush()
+    record(db, TopicCreated(topic.id, community.id, actor.member.id))
+    record(db, PostPublished(post.id, topic.id, community.id, actor.member.id))
     return topic
 
 

@@ -7,6 +7,9 @@ tests can read (password-reset links).
 :func:`serve_sample_site_with_provider` serves it with "Sign in with Voorbeeld-ID": the
 test provider of :mod:`tests.oidcpeer` (through its proxy), and the patients' group
 *Lotgenoten* that the site's ``flask patient-group`` adds, with one topic in it.
+
+Every site has the local-events plugin's tables and the library's agenda
+(``sample_site/agenda.ics``) imported into *Leesclub*, as ``sample_site/start.sh`` does.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_string
 from email.policy import default as email_policy
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -76,6 +80,13 @@ PATIENT_TOPIC = (
     "Hoe plannen jullie je week zodat er ook ruimte is om uit te rusten?",
 )
 PATIENT_TOPIC_TOKEN = "browser-tests:patients"
+
+
+# The library's agenda (iCalendar), imported into the reading club by its moderator, as
+# ``sample_site/start.sh`` does.
+AGENDA = Path(__file__).resolve().parents[2] / "sample_site" / "agenda.ics"
+AGENDA_COMMUNITY = "leesclub"
+AGENDA_ORGANISER = "Femke (bibliotheek)"
 
 
 @dataclass
@@ -206,6 +217,14 @@ def add_patient_group(app: Flask) -> None:
             db.close()
 
 
+def import_agenda(app: Flask) -> None:
+    """Import the library's agenda into *Leesclub*, as ``sample_site/start.sh`` does."""
+    with app.app_context():
+        args = ["civicforum", "events", "import", AGENDA_COMMUNITY, str(AGENDA)]
+        done = app.test_cli_runner().invoke(args=[*args, "--organiser", AGENDA_ORGANISER])
+        assert done.exit_code == 0, f"flask civicforum events import failed:\n{done.output}"
+
+
 @contextmanager
 def serve_sample_site(
     database_url: str,
@@ -232,7 +251,8 @@ def serve_sample_site(
         )
         engine = state(app).engine
         try:
-            migrate.upgrade(engine)
+            # The forum's tables and its plugins' (the local events').
+            migrate.upgrade(engine, version_locations=state(app).plugins.migration_locations())
             with app.app_context():
                 db = state(app).session_factory()
                 try:
@@ -240,6 +260,7 @@ def serve_sample_site(
                     add_extra_topics(db)
                 finally:
                     db.close()
+            import_agenda(app)
             if prepare is not None:
                 prepare(app)
             with _serving(app) as url:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from icalendar import Calendar, Component, Event
+from icalendar import Calendar, Component, Event, Timezone
 
 from ...clock import now
 
@@ -157,6 +157,14 @@ def export_calendar(
     years = [moment.year for event in cal.events for moment in (event.start, event.end)]
     if years:  # a VTIMEZONE for every TZID used, covering the years of the events
         cal.add_missing_timezones(dt.date(min(years) - 1, 1, 1), dt.date(max(years) + 2, 1, 1))
+    else:
+        # RFC 5545 wants at least one component: an empty feed describes its own zone.
+        year = now().year
+        cal.add_component(
+            Timezone.from_tzid(
+                timezone, first_date=dt.date(year - 1, 1, 1), last_date=dt.date(year + 2, 1, 1)
+            )
+        )
     return bytes(cal.to_ical())
 
 

@@ -1,4 +1,4 @@
-"""``flask civicforum events-import``: an institution's agenda (.ics) into a community.
+"""``flask civicforum events import``: an institution's agenda (.ics) into a community.
 
 Events are found again by their iCalendar UID: a new UID is planned with the services'
 :func:`~.services.create_event`, a known one is changed when what a visitor sees of it
@@ -26,17 +26,16 @@ from sqlalchemy.orm import Session
 from ...errors import ServiceError
 from ...extension import state
 from ...forum.models import Community
+from ...forum.services import Limits
 from ...identity.models import LocalAccount, Member
 from ...identity.providers import load_actor
 from ...identity.services import normalise_email
 from ...policy import Actor
 from . import ical, services
-from .details import EventDetails
-from .models import AttendanceMode, LocalEvent
+from .details import VENUE_ADDRESS_MAX, VENUE_NAME_MAX, EventDetails
+from .models import AttendanceMode, EventStatus, LocalEvent
 
 FETCH_TIMEOUT = 20  # seconds
-VENUE_NAME_MAX = 200
-VENUE_ADDRESS_MAX = 500
 
 
 class ImportRefused(Exception):
@@ -44,8 +43,8 @@ class ImportRefused(Exception):
 
     def __init__(self, uid: str, problem: str) -> None:
         self.uid = uid
-        self.problem = problem
-        super().__init__(f"event {uid}: {problem}")
+        self.problem = problem.rstrip(".")
+        super().__init__(f"event {uid}: {self.problem}")
 
 
 class _OneTransaction(Session):
@@ -132,7 +131,11 @@ def calendar_event(event: LocalEvent) -> ical.CalendarEvent:
         start=start,
         end=end,
         timezone=event.timezone,
-        location=_join_location(event.venue_name, event.venue_address),
+        # Held only online: no venue, unless it moved online from one (kept aside).
+        location=None
+        if event.attendance_mode == AttendanceMode.ONLINE
+        and event.status != EventStatus.MOVED_ONLINE
+        else _join_location(event.venue_name, event.venue_address),
         online_url=event.online_url,
         all_day=_midnights(start, end, event.timezone),
         **values,
@@ -179,7 +182,11 @@ def _set_status(db: Session, actor: Actor, stored: LocalEvent, wanted: ical.Cale
 
 
 def import_events(
-    db: Session, actor: Actor, community: Community, events: Iterable[ical.CalendarEvent]
+    db: Session,
+    actor: Actor,
+    community: Community,
+    events: Iterable[ical.CalendarEvent],
+    limits: Limits = services.DEFAULT_LIMITS,
 ) -> Counter[str]:
     """Create, update or leave each of ``events``; the counts by outcome.
     ``db`` is not committed: the caller commits or rolls back the whole import.
@@ -193,7 +200,7 @@ def import_events(
         try:
             if stored is None:
                 stored = services.create_event(
-                    db, actor, community, _details(wanted), uid=wanted.uid
+                    db, actor, community, _details(wanted), uid=wanted.uid, limits=limits
                 )
                 _set_status(db, actor, stored, wanted)
                 counts["created"] += 1
@@ -224,7 +231,12 @@ def _find_organiser(db: Session, who: str) -> Member:
     return found
 
 
-@click.command("events-import")
+@click.group("events")
+def events_group() -> None:
+    """Local events: import an institution's agenda."""
+
+
+@events_group.command("import")
 @click.argument("community")
 @click.argument("source")
 @click.option(
@@ -258,7 +270,8 @@ def events_import(community: str, source: str, organiser: str) -> None:
                 f"{member.display_name} may not organise events in {community!r}."
             )
         with click.progressbar(result.events, label="Importing events", file=sys.stderr) as events:
-            counts = import_events(db, actor, place, events)
+            limits = Limits(forum.settings.max_title_length, forum.settings.max_post_length)
+            counts = import_events(db, actor, place, events, limits)
         db.commit_import()
     except ImportRefused as error:
         db.rollback()

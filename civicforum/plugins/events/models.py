@@ -65,6 +65,8 @@ class NoticeKind(enum.StrEnum):
     CANCELLED = "cancelled"
     POSTPONED = "postponed"
     MOVED_ONLINE = "moved_online"
+    # A postponed event was given its new date.
+    RESCHEDULED = "rescheduled"
     # A place on the waiting list became free and is now theirs.
     PROMOTED = "promoted"
 

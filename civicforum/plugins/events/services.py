@@ -19,9 +19,10 @@ from ... import policy
 from ...clock import now
 from ...errors import NotAllowed, ServiceError
 from ...events import record
-from ...forum.models import Community, Membership, MembershipStatus
+from ...forum import services as forum_services
+from ...forum.models import Community, Membership, MembershipStatus, Topic
 from ...i18n import gettext as _
-from ...identity.models import Member
+from ...identity.models import Member, PublishAs
 from .details import EventDetails, apply_details, check_details, check_online_url
 from .domain import EventCancelled, EventChanged, EventScheduled, RsvpChanged
 from .models import (
@@ -117,6 +118,10 @@ def _require_manager(actor: policy.Actor, event: LocalEvent) -> None:
 # -- planning and changing events --------------------------------------------------------
 
 
+# The forum's own defaults, for callers outside a request (the settings may lower them).
+DEFAULT_LIMITS = forum_services.Limits(max_title_length=150, max_post_length=10_000)
+
+
 def create_event(
     db: Session,
     actor: policy.Actor,
@@ -125,8 +130,13 @@ def create_event(
     *,
     organisers: Iterable[Member] = (),
     uid: str | None = None,
+    limits: forum_services.Limits = DEFAULT_LIMITS,
 ) -> LocalEvent:
-    """Plan an event; the actor organises it, with ``organisers`` beside them."""
+    """Plan an event; the actor organises it, with ``organisers`` beside them.
+
+    The event is discussed in ``details.topic_id`` when given (a topic of the same
+    community), or else in a new topic the actor starts with it, in the same transaction.
+    """
     if actor.member is None or not has_organiser_rights(db, actor, community):
         raise NotAllowed(_("Only organisers of this community can plan events here."))
     people = list(dict.fromkeys([actor.member, *organisers]))
@@ -141,12 +151,55 @@ def create_event(
         raise ServiceError(_("An event with this calendar UID exists already."), "uid")
     event = LocalEvent(community_id=community.id, uid=uid, status=EventStatus.SCHEDULED.value)
     apply_details(event, details)  # validates before anything is added to the session
-    event.organisers = people
-    db.add(event)
-    db.flush()
-    record(db, EventScheduled(event_id=event.id, community_id=community.id))
+    try:
+        event.topic_id = _discussion(db, actor, community, event, details.topic_id, limits).id
+        event.organisers = people
+        db.add(event)
+        db.flush()
+        record(db, EventScheduled(event_id=event.id, community_id=community.id))
+    except ServiceError:
+        db.rollback()
+        raise
     db.commit()
     return event
+
+
+def _discussion(
+    db: Session,
+    actor: policy.Actor,
+    community: Community,
+    event: LocalEvent,
+    topic_id: int | None,
+    limits: forum_services.Limits,
+) -> Topic:
+    """The topic an event is talked about in: the chosen one, or a new one."""
+    if topic_id is not None:
+        topic = db.get(Topic, topic_id)
+        if topic is None or topic.community_id != community.id:
+            raise ServiceError(_("That topic is not in this community."), "topic_id")
+        return topic
+    title = event.title
+    if len(title) > limits.max_title_length:
+        title = title[: limits.max_title_length - 1].rstrip() + "…"
+    return forum_services.add_topic(
+        db,
+        actor,
+        community,
+        title=title,
+        body=_(
+            "This topic is for talking about the event, before and after it happens. "
+            "The date, the place and how to take part are on the event page."
+        ),
+        publish_as=PublishAs.PSEUDONYM.value,
+        submission_token=f"event-{uuid.uuid4()}",
+        limits=limits,
+    )
+
+
+def discussed_in(db: Session, topic: Topic) -> LocalEvent | None:
+    """The event a topic is the discussion of, if any (the first one planned)."""
+    query = select(LocalEvent).where(LocalEvent.topic_id == topic.id).order_by(LocalEvent.id)
+    return db.scalars(query.limit(1)).first()
 
 
 def _lock(db: Session, event: LocalEvent) -> LocalEvent:
@@ -192,7 +245,12 @@ def update_event(
                 ),
                 "capacity",
             )
+        before = (event.starts_at, event.ends_at)
         apply_details(event, details)
+        if event.status == EventStatus.POSTPONED and (event.starts_at, event.ends_at) != before:
+            # New dates for a postponed event: it is on again, and those coming are told.
+            event.status = EventStatus.SCHEDULED.value
+            _tell_answered(db, event, NoticeKind.RESCHEDULED)
         _promote(db, event)
         record(db, EventChanged(event.id, event.community_id, event.status))
     except ServiceError:
@@ -219,17 +277,22 @@ def _change_status(
     if online_url is not None:
         event.attendance_mode = AttendanceMode.ONLINE.value
         event.online_url = online_url
-    answered = select(Rsvp.member_id).where(
-        Rsvp.event_id == event.id, Rsvp.answer.in_([Answer.GOING.value, Answer.MAYBE.value])
-    )
-    for member_id in db.scalars(answered):
-        db.add(EventNotice(member_id=member_id, event_id=event.id, kind=kind.value))
+    _tell_answered(db, event, kind)
     if status == EventStatus.CANCELLED:
         record(db, EventCancelled(event.id, event.community_id))
     else:
         record(db, EventChanged(event.id, event.community_id, status.value))
     db.commit()
     return event
+
+
+def _tell_answered(db: Session, event: LocalEvent, kind: NoticeKind) -> None:
+    """A notice for everyone going or maybe going, for their next visit."""
+    answered = select(Rsvp.member_id).where(
+        Rsvp.event_id == event.id, Rsvp.answer.in_([Answer.GOING.value, Answer.MAYBE.value])
+    )
+    for member_id in db.scalars(answered):
+        db.add(EventNotice(member_id=member_id, event_id=event.id, kind=kind.value))
 
 
 def cancel_event(db: Session, actor: policy.Actor, event: LocalEvent) -> LocalEvent:
