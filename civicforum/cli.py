@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import json
+import sys
+from typing import IO
 
 import click
 from alembic.util import CommandError
@@ -228,3 +232,66 @@ def community_requirements(
             f"{f' and {read_attribute}' if read_attribute else ''}; "
             f"posting needs level {post_level}{f' and {post_attribute}' if post_attribute else ''}."
         )
+
+
+@forum_cli.group("moderation")
+def moderation_cli() -> None:
+    """Moderation records: decisions and their statements of reasons."""
+
+
+def _day(value: str | None, option: str) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        return dt.datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=dt.UTC)
+    except ValueError:
+        raise click.BadParameter(
+            f"expected a date as YYYY-MM-DD, got {value!r}", param_hint=option
+        ) from None
+
+
+@moderation_cli.command("export-decisions")
+@click.option("--community", "slug", help="Only this community (by short name).")
+@click.option("--since", help="First day, YYYY-MM-DD (UTC), included.")
+@click.option("--until", help="Last day, YYYY-MM-DD (UTC), included.")
+@click.option(
+    "--output",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    help="File to write; standard output when left out.",
+)
+def export_decisions(
+    slug: str | None, since: str | None, until: str | None, output: IO[str]
+) -> None:
+    """Write the statements of reasons as JSON Lines, one per restricting decision, in the
+    EU Transparency Database's schema and without personal data."""
+    from .moderation.transparency import Period, count_statements, export_statements
+
+    forum = state()
+    _require_tables(forum.engine)
+    start, last = _day(since, "--since"), _day(until, "--until")
+    period = None
+    if start is not None or last is not None:
+        begin = start or dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+        end = last + dt.timedelta(days=1) if last else dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+        if end <= begin:
+            raise click.BadParameter("--until is before --since", param_hint="--until")
+        period = Period(begin, end)
+    with forum.session_factory() as db:
+        community = None
+        if slug is not None:
+            try:
+                community = forum_services.get_community(db, slug)
+            except ServiceError as error:
+                raise click.ClickException(error.message) from None
+        total = count_statements(db, community, period)
+        # Progress goes to standard error, so standard output stays pure JSON Lines.
+        with click.progressbar(
+            export_statements(db, community, period),
+            length=total,
+            label="Exporting decisions",
+            file=sys.stderr,
+        ) as statements:
+            for item in statements:
+                output.write(json.dumps(item, ensure_ascii=False, sort_keys=True) + "\n")
+    click.echo(f"Exported {total} statements of reasons.", err=True)

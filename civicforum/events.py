@@ -64,6 +64,15 @@ class PostHidden(Event):
 
 
 @dataclass(frozen=True)
+class PostRestored(Event):
+    """A hidden post is shown again: the measure was lifted or reversed on appeal."""
+
+    post_id: int
+    topic_id: int
+    community_id: int
+
+
+@dataclass(frozen=True)
 class MemberJoined(Event):
     community_id: int
     member_id: int
@@ -76,6 +85,7 @@ CORE_EVENT_TYPES: tuple[type[Event], ...] = (
     PostEdited,
     PostDeleted,
     PostHidden,
+    PostRestored,
     MemberJoined,
 )
 

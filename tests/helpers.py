@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
+import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civicforum.forum import services as forum_services
-from civicforum.forum.models import Community, Role
+from civicforum.forum.models import Community, Post, Role, Topic
 from civicforum.identity.models import Member, MemberAttribute, PublishAs
 from civicforum.identity.providers import SESSION_KEY, load_actor, session_stamp
+from civicforum.moderation import rules
+from civicforum.moderation.models import HouseRule
 from civicforum.policy import Actor
 
 
@@ -78,3 +85,79 @@ def confidential_topic(
         limits=forum_services.Limits(max_title_length=150, max_post_length=20000),
     )
     return topic.id
+
+
+# -- moderation --------------------------------------------------------------------------
+
+
+class FrozenClock:
+    """The forum's clock held still, moved only by the test, so timed measures can be seen
+    to end: ``civicforum.clock.now`` and the posting services' own ``now``."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, start: dt.datetime) -> None:
+        self.moment = start
+        monkeypatch.setattr("civicforum.clock.now", self.now)
+        monkeypatch.setattr("civicforum.forum.services.now", self.now)
+
+    def now(self) -> dt.datetime:
+        return self.moment
+
+    def advance(self, **delta: float) -> None:
+        self.moment += dt.timedelta(**delta)
+
+
+@dataclass
+class ModerationWorld:
+    """A community with two moderators, an author with a topic, a reader, a site admin and
+    one house rule."""
+
+    community: Community
+    moderator: Member
+    second_moderator: Member
+    author: Member
+    reader: Member
+    admin: Member
+    rule: HouseRule
+    topic: Topic
+    post: Post
+
+    def actor(self, db: Session, member: Member | None) -> Actor:
+        return actor_of(db, member)
+
+
+def moderation_world(
+    db: Session, make_member: Callable[..., Member], make_community: Callable[..., Community]
+) -> ModerationWorld:
+    community = make_community("leesclub")
+    moderator = make_member("Femke")
+    second = make_member("Joost")
+    author = make_member("Ans")
+    reader = make_member("Bram")
+    admin = make_member("Beheer", admin=True)
+    add_member(db, community, moderator, Role.MODERATOR)
+    add_member(db, community, second, Role.MODERATOR)
+    add_member(db, community, author)
+    add_member(db, community, reader)
+    rule = rules.add_rule(
+        db,
+        actor_of(db, moderator),
+        community,
+        rules.RuleText(
+            "Wees vriendelijk",
+            "Be kind",
+            "Vals of kwetsend taalgebruik hoort hier niet.",
+            "No name-calling or hurtful language.",
+        ),
+    )
+    topic = forum_services.start_topic(
+        db,
+        actor_of(db, author),
+        community,
+        title="Wie leest er mee?",
+        body="Ik lees De Avonden.",
+        publish_as=PublishAs.PSEUDONYM,
+        submission_token="world-topic",
+        limits=forum_services.Limits(max_title_length=150, max_post_length=20000),
+    )
+    post = db.scalars(select(Post).where(Post.topic_id == topic.id)).one()
+    return ModerationWorld(community, moderator, second, author, reader, admin, rule, topic, post)

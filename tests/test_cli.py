@@ -89,15 +89,17 @@ def test_db_upgrade_current_and_downgrade(cli_app: Flask, runner: FlaskCliRunner
     assert result.exit_code == 0, result.output
     engine = state(cli_app).engine
     assert migrate.is_up_to_date(engine, version_locations=plugin_versions)
-    # The built-in events plugin's branch builds on the forum's, so its head is the one named.
-    (head,) = migrate.current(engine)
-    assert head in migrate.heads(version_locations=plugin_versions)
-    assert f"to {head}" in result.output
+    # The forum's branch and the built-in events plugin's branch each have their head.
+    current = migrate.current(engine)
+    assert set(current) == set(migrate.heads(version_locations=plugin_versions))
+    assert len(current) == 2
+    assert all(head in result.output for head in current)
     # The forum's tables, and those of the built-in plugins on their own branches.
     assert forum_tables(cli_app) == {t.name for t in migrate.target_metadata().sorted_tables}
 
     result = forum(runner, "db", "current")
-    assert f"Current revision: {head}" in result.output
+    assert "Current revision: " in result.output
+    assert all(head in result.output for head in current)
     assert "Up to date." in result.output
 
     result = forum(runner, "db", "upgrade")
@@ -135,7 +137,13 @@ def test_db_current_names_a_revision_from_newer_code(
 ) -> None:
     with state(cli_app).engine.begin() as connection:
         versions = sa.table(migrate.VERSION_TABLE, sa.column("version_num"))
-        connection.execute(sa.update(versions).values(version_num="fromthefuture"))
+        # One of the heads (the forum's and the events plugin's) moves on to a newer one.
+        first = connection.scalars(sa.select(versions.c.version_num).limit(1)).one()
+        connection.execute(
+            sa.update(versions)
+            .where(versions.c.version_num == first)
+            .values(version_num="fromthefuture")
+        )
     result = forum(runner, "db", "current")
     assert result.exit_code == 1
     assert "fromthefuture" in result.output

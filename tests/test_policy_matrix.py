@@ -12,12 +12,23 @@ from dataclasses import dataclass
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civicforum.forum import services
-from civicforum.forum.models import Community, JoinPolicy, MembershipStatus, Role, Topic, Visibility
+from civicforum.forum.models import (
+    Community,
+    JoinPolicy,
+    MembershipStatus,
+    Post,
+    Role,
+    Topic,
+    Visibility,
+)
 from civicforum.identity import services as identity_services
 from civicforum.identity.models import Member, PublishAs
+from civicforum.moderation import appeals, measures, rules
+from civicforum.moderation.models import Appeal, Decision, Measure
 
 from .conftest import LIMITS, PASSWORD, forum_app, fresh_database
 from .helpers import actor_of, add_member, sign_in
@@ -211,3 +222,89 @@ def test_policy_clause_and_function_agree(db: Session, world: World) -> None:
             c.id for c in (world.public, world.private) if policy.can_view_community(actor, c)
         }
         assert by_sql == by_function, role
+
+
+# -- moderation: who may moderate, report, see a decision, appeal and decide appeals ------
+
+
+@dataclass
+class Moderated:
+    """A warning about the member's public topic (not appealed), and a hidden post with an
+    appeal, both decided by the moderator."""
+
+    warning: Decision
+    appealed: Appeal
+    hidden_post: Post
+
+
+@pytest.fixture(scope="module")
+def moderated(matrix_db: Session, world: World) -> Moderated:
+    db = matrix_db
+    member, moderator = world.people["member"], world.people["moderator"]
+    assert member is not None and moderator is not None
+    rule = rules.add_rule(
+        db,
+        actor_of(db, moderator),
+        world.public,
+        rules.RuleText("Wees vriendelijk", "Be kind", "Geen gescheld.", "No name-calling."),
+    )
+    topic = services.start_topic(
+        db,
+        actor_of(db, member),
+        world.public,
+        title="Een fel onderwerp",
+        body="Fel bericht 5521",
+        publish_as=PublishAs.PSEUDONYM,
+        submission_token="t-moderated",
+        limits=LIMITS,
+    )
+    post = db.scalars(select(Post).where(Post.topic_id == topic.id)).one()
+    grounds = measures.Grounds(rule_id=rule.id, explanation="Te fel.")
+    warning = measures.take_measure(
+        db, actor_of(db, moderator), Measure.WARNING, measures.Target(topic=topic), grounds
+    )
+    hidden = measures.take_measure(
+        db, actor_of(db, moderator), Measure.HIDE_POST, measures.Target(post=post), grounds
+    )
+    appealed = appeals.submit_appeal(db, actor_of(db, member), hidden, "Onterecht.")
+    return Moderated(warning, appealed, post)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_moderation_matrix(db: Session, world: World, moderated: Moderated, role: str) -> None:
+    from civicforum import policy
+
+    actor = actor_of(db, world.people[role])
+    for community in (world.public, world.private):
+        assert bool(policy.can_moderate(actor, community)) == (role in MANAGERS)
+        assert bool(policy.can_take_measure(actor, community, Measure.HIDE_POST)) == (
+            role in MANAGERS
+        )
+        assert bool(policy.can_take_measure(actor, community, Measure.SUSPENSION)) == (
+            role == "site_admin"
+        )
+        reads = community.is_public or role in READERS
+        assert bool(policy.can_report(actor, community)) == reads
+    concerned_or_moderating = MANAGERS | {"member"}
+    assert bool(policy.can_view_decision(actor, moderated.warning)) == (
+        role in concerned_or_moderating
+    )
+    assert bool(policy.can_appeal(actor, moderated.warning)) == (role == "member")
+    # The moderator who decided may not decide the appeal; nor may the appellant.
+    assert bool(policy.can_decide_appeal(actor, moderated.appealed)) == (
+        role in {"admin", "site_admin"}
+    )
+    # A hidden post's text: for its author and the moderators only.
+    assert bool(policy.can_view_post(actor, moderated.hidden_post)) == (
+        role in concerned_or_moderating
+    )
+
+
+def test_a_hidden_post_is_refused_with_the_reason_on_its_permalink(
+    client: FlaskClient, world: World, moderated: Moderated
+) -> None:
+    sign_in(client, world.people["outsider"])
+    response = client.get(f"/forum/p/{moderated.hidden_post.id}", headers={"Accept-Language": "en"})
+    assert response.status_code == 403
+    assert "A moderator hid this post." in response.get_data(as_text=True)
+    assert "Fel bericht 5521" not in response.get_data(as_text=True)

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -116,6 +117,9 @@ class Topic(Base):
     title: Mapped[str] = mapped_column(String(300))
     publish_as: Mapped[str] = mapped_column(String(16), default=PublishAs.PSEUDONYM.value)
     is_locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Waiting for a moderator's approval (pre-moderation): seen by its author and the
+    # community's moderators only.
+    held: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
     last_posted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
     # Kept for pagination only; never shown as a popularity figure.
@@ -146,6 +150,11 @@ class Post(Base):
     deleted_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("cf_member.id", ondelete="SET NULL"), index=True
     )
+    # Moderation (see civicforum.moderation): held for approval, hidden by a moderator
+    # (its author still sees it, with the reason), or shown behind a content warning.
+    held: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    hidden_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    content_warning: Mapped[str | None] = mapped_column(String(200))
 
     topic: Mapped[Topic] = relationship()
     author: Mapped[Member | None] = relationship(foreign_keys=[author_id])
@@ -156,6 +165,10 @@ class Post(Base):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
 
 
 class PostRevision(Base):

@@ -146,6 +146,7 @@ def reply(topic_id: int) -> Any:
         quoted = queries.get_post(db, int(quote))
         if quoted.topic_id != topic.id or quoted.is_deleted:
             abort(404)
+        require(policy.can_view_post(actor, quoted))  # nor the text of a hidden post
         form.body.data = quote_markdown(quoted.body, shown_author(quoted, actor).name)
 
     def publish() -> str:

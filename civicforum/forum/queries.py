@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..errors import NotFound
@@ -76,16 +76,31 @@ def pending_requests(db: Session, community: Community) -> list[Membership]:
     return list(db.scalars(query))
 
 
-def community_topics(db: Session, community: Community, page: int, per_page: int) -> Page[Topic]:
-    """Topics by latest activity; two statements whatever the number of topics."""
+def community_topics(
+    db: Session,
+    community: Community,
+    page: int,
+    per_page: int,
+    listed: ColumnElement[bool] | None = None,
+) -> Page[Topic]:
+    """Topics by latest activity; two statements whatever the number of topics.
+
+    :param listed: which topics the reader may see listed,
+        :func:`civicforum.policy.listed_topics_clause`; without it, topics held for
+        approval are left out for everyone.
+    """
     check_page_number(page)
-    total = db.scalar(select(func.count(Topic.id)).where(Topic.community_id == community.id)) or 0
+    shown = Topic.held.is_(False) if listed is None else listed
+    total = (
+        db.scalar(select(func.count(Topic.id)).where(Topic.community_id == community.id, shown))
+        or 0
+    )
     count = _page_count(total, per_page)
     if page > count:
         raise NotFound(_("There is no such page."))
     query = (
         select(Topic)
-        .where(Topic.community_id == community.id)
+        .where(Topic.community_id == community.id, shown)
         .options(joinedload(Topic.author))
         .order_by(Topic.last_posted_at.desc(), Topic.id.desc())
         .limit(per_page)
@@ -103,15 +118,27 @@ def get_topic(db: Session, topic_id: int) -> Topic:
     return topic
 
 
-def topic_posts(db: Session, topic: Topic, page: int, per_page: int) -> Page[Post]:
-    """Posts in the order written; deleted ones keep their place so permalinks hold."""
+def topic_posts(
+    db: Session,
+    topic: Topic,
+    page: int,
+    per_page: int,
+    listed: ColumnElement[bool] | None = None,
+) -> Page[Post]:
+    """Posts in the order written; deleted and hidden ones keep their place so permalinks
+    hold.
+
+    :param listed: which posts the reader may see listed,
+        :func:`civicforum.policy.listed_posts_clause`; without it, posts held for approval
+        are left out for everyone. Pages are counted by the published posts.
+    """
     check_page_number(page)
     count = _page_count(topic.post_count, per_page)
     if page > count:
         raise NotFound(_("There is no such page."))
     query = (
         select(Post)
-        .where(Post.topic_id == topic.id)
+        .where(Post.topic_id == topic.id, Post.held.is_(False) if listed is None else listed)
         .options(joinedload(Post.author))
         .order_by(Post.id)
         .limit(per_page)
@@ -134,7 +161,9 @@ def get_post(db: Session, post_id: int) -> Post:
 def page_of_post(db: Session, post: Post, per_page: int) -> int:
     before = (
         db.scalar(
-            select(func.count(Post.id)).where(Post.topic_id == post.topic_id, Post.id < post.id)
+            select(func.count(Post.id)).where(
+                Post.topic_id == post.topic_id, Post.id < post.id, Post.held.is_(False)
+            )
         )
         or 0
     )

@@ -21,6 +21,7 @@ from ..events import MemberJoined, PostDeleted, PostEdited, PostPublished, Topic
 from ..i18n import gettext as _
 from ..identity.models import IdentityLevel, Member, PublishAs
 from ..markup import render_markdown
+from ..moderation.standing import standing as moderation_standing
 from .models import (
     NAME_MAX,
     SLUG_MAX,
@@ -295,9 +296,16 @@ def add_topic(
 ) -> Topic:
     """A topic with its opening post, flushed but not committed: for work that makes a
     topic as part of something larger (an event and its discussion), in one transaction.
+
+    A member under a measure (mute, suspension, ban, slow mode) is refused; in a
+    pre-moderated community the topic is held until a moderator approves it, and is
+    announced to plugins only then.
     """
     _require(policy.can_start_topic(actor, community))
     assert actor.member is not None
+    here = moderation_standing(db, actor, community)
+    _require(policy.can_start_topic(actor, community, here))
+    held = policy.needs_approval(actor, community, here)
     title = clean_title(title, limits)
     body = clean_body(body, limits)
     shown_as = _publish_as(actor.member, publish_as)
@@ -310,6 +318,7 @@ def add_topic(
         created_at=moment,
         last_posted_at=moment,
         post_count=1,
+        held=held,
     )
     post = Post(
         topic=topic,
@@ -319,11 +328,13 @@ def add_topic(
         publish_as=shown_as,
         submission_token=submission_token,
         created_at=moment,
+        held=held,
     )
     db.add_all([topic, post])
     db.flush()
-    record(db, TopicCreated(topic.id, community.id, actor.member.id))
-    record(db, PostPublished(post.id, topic.id, community.id, actor.member.id))
+    if not held:
+        record(db, TopicCreated(topic.id, community.id, actor.member.id))
+        record(db, PostPublished(post.id, topic.id, community.id, actor.member.id))
     return topic
 
 
@@ -337,12 +348,21 @@ def reply(
     submission_token: str,
     limits: Limits,
 ) -> Post:
-    """Add a reply; the same form submitted twice yields one post."""
+    """Add a reply; the same form submitted twice yields one post.
+
+    A member under a measure (mute, suspension, ban, slow mode) is refused, saying until
+    when; in a pre-moderated community the reply is held until a moderator approves it,
+    and counts and is announced to plugins only then.
+    """
     _require(policy.can_reply(actor, topic))
+    _require(policy.can_view_topic(actor, topic))
     assert actor.member is not None
     earlier = _existing_submission(db, actor.member, submission_token)
     if earlier is not None:
         return earlier
+    here = moderation_standing(db, actor, topic.community, topic)
+    _require(policy.can_reply(actor, topic, here))
+    held = policy.needs_approval(actor, topic.community, here)
     body = clean_body(body, limits)
     moment = now()
     post = Post(
@@ -353,13 +373,16 @@ def reply(
         publish_as=_publish_as(actor.member, publish_as),
         submission_token=submission_token,
         created_at=moment,
+        held=held,
     )
     db.add(post)
-    topic.post_count = Topic.post_count + 1
-    topic.last_posted_at = moment
+    if not held:
+        topic.post_count = Topic.post_count + 1
+        topic.last_posted_at = moment
     try:
         db.flush()
-        record(db, PostPublished(post.id, topic.id, topic.community_id, actor.member.id))
+        if not held:
+            record(db, PostPublished(post.id, topic.id, topic.community_id, actor.member.id))
         db.commit()
     except IntegrityError:
         db.rollback()

@@ -72,7 +72,11 @@ def community_page(slug: str) -> str:
     topics = None
     if readable:
         topics = queries.community_topics(
-            db, community, page_number(), state().settings.topics_per_page
+            db,
+            community,
+            page_number(),
+            state().settings.topics_per_page,
+            listed=policy.listed_topics_clause(actor, community),
         )
     elif request.args.get("page", "1") != "1":
         abort(404)
@@ -94,12 +98,20 @@ def topic_page(topic_id: int) -> str:
     actor = current_actor()
     topic = queries.get_topic(db, topic_id)
     require(policy.can_view_topic(actor, topic))
-    posts = queries.topic_posts(db, topic, page_number(), state().settings.posts_per_page)
+    posts = queries.topic_posts(
+        db,
+        topic,
+        page_number(),
+        state().settings.posts_per_page,
+        listed=policy.listed_posts_clause(actor, topic.community),
+    )
     return render_template(
         "civicforum/topic.html",
         topic=topic,
         community=topic.community,
         posts=posts,
+        # A hidden post keeps its place; its text is for its author and the moderators.
+        shown={p.id: policy.can_view_post(actor, p) for p in posts.items},
         can_reply=policy.can_reply(actor, topic),
         can_edit={p.id: bool(policy.can_edit_post(actor, p)) for p in posts.items},
         can_delete={p.id: bool(policy.can_delete_post(actor, p)) for p in posts.items},
