@@ -24,12 +24,14 @@ from sqlalchemy.orm import Session
 from .clock import now
 from .demo_content import (
     COMMUNITIES,
+    DEMO_MODERATION,
     DEMO_PASSWORD,
     EDITS,
     EMAIL_DOMAIN,
     PEOPLE,
     TOPICS,
     DemoCommunity,
+    DemoMeasure,
     DemoPerson,
     DemoTopic,
 )
@@ -38,6 +40,8 @@ from .forum.models import Community, Membership, Post, Role, Topic
 from .identity import services as identity
 from .identity.models import Member, PublishAs
 from .identity.providers import load_actor
+from .moderation import appeals, measures, reports, rules, signposting
+from .moderation.models import Decision, Ground, Measure, ReportTarget
 
 __all__ = ["DEMO_PASSWORD", "EMAIL_DOMAIN", "PEOPLE", "DemoResult", "load_demo_data"]
 
@@ -90,6 +94,11 @@ def load_demo_data(
         report(f"Topic {topic_spec.title!r} ({len(topic_spec.posts)} posts)")
         _topic(db, topic_spec, communities[topic_spec.community], members, limits)
 
+    report("House rules, help resources and moderation")
+    for spec in COMMUNITIES:
+        _rules_and_help(db, spec, communities[spec.slug], members)
+    _moderation(db, communities, members)
+
     after = _counts(db)
     return DemoResult(
         communities_added=after[0] - before[0],
@@ -111,9 +120,13 @@ def _account(db: Session, person: DemoPerson) -> Member:
     account = identity.find_account(db, person.email)
     if account is not None:
         return account.member
-    return identity.register_local_account(
+    member = identity.register_local_account(
         db, email=person.email, password=DEMO_PASSWORD, display_name=person.display_name
     )
+    # The demo people joined long ago: they are not held to a new member's limits.
+    member.created_at = now() - dt.timedelta(days=400)
+    db.commit()
+    return member
 
 
 def _community(db: Session, spec: DemoCommunity, members: dict[str, Member]) -> Community:
@@ -123,7 +136,6 @@ def _community(db: Session, spec: DemoCommunity, members: dict[str, Member]) -> 
         slug=spec.slug,
         name=spec.name,
         description=spec.description,
-        house_rules=spec.house_rules,
         visibility=spec.visibility,
         join_policy=spec.join_policy,
     )
@@ -141,6 +153,68 @@ def _community(db: Session, spec: DemoCommunity, members: dict[str, Member]) -> 
             assert moderator is not None, f"{spec.slug} needs a moderator to let members in"
             forum.answer_request(db, moderator, membership, accept=True)
     return community
+
+
+def _rules_and_help(
+    db: Session, spec: DemoCommunity, community: Community, members: dict[str, Member]
+) -> None:
+    """The community's house rules and help resources, unless it has some already."""
+    moderator = load_actor(db, members[spec.moderators[0]])
+    if not rules.community_rules(db, community):
+        for rule in spec.rules:
+            wording = rules.RuleText(
+                rule.title_nl, rule.title_en, rule.explanation_nl, rule.explanation_en
+            )
+            rules.add_rule(db, moderator, community, wording)
+    if not signposting.help_resources(db, community):
+        for found in spec.help:
+            resource = signposting.Resource(found.name, found.phone, found.url, found.opening_hours)
+            signposting.add_help_resource(db, moderator, community, resource)
+
+
+def _moderation(db: Session, communities: dict[str, Community], members: dict[str, Member]) -> None:
+    """Measures with their statements of reasons, an appeal and an open report, once:
+    when the communities concerned have decisions already, nothing is added."""
+    topics = {topic.key: topic for topic in TOPICS}
+    concerned = sorted({communities[topics[step.topic].community].id for step in DEMO_MODERATION})
+    if db.scalar(select(Decision.id).where(Decision.community_id.in_(concerned)).limit(1)):
+        return
+    for step in DEMO_MODERATION:
+        topic = topics[step.topic]
+        community = communities[topic.community]
+        token = _token(topic, step.position)
+        post = db.scalar(select(Post).where(Post.submission_token == token))
+        assert post is not None, f"demo post {step.topic}:{step.position} is missing"
+        rule = rules.community_rules(db, community)[step.rule - 1]
+        report = None
+        if step.reporter is not None:
+            report = reports.submit_report(
+                db,
+                load_actor(db, members[step.reporter]),
+                community,
+                reports.Notice(
+                    target=ReportTarget.POST,
+                    target_id=post.id,
+                    ground=Ground.HOUSE_RULE,
+                    rule_id=rule.id,
+                    explanation=step.report if isinstance(step, DemoMeasure) else step.explanation,
+                    location=f"/p/{post.id}",
+                    good_faith=True,
+                ),
+            ).report
+        if not isinstance(step, DemoMeasure):
+            continue
+        decision = measures.take_measure(
+            db,
+            load_actor(db, members[step.moderator]),
+            Measure(step.measure),
+            measures.Target(post=post),
+            measures.Grounds(rule_id=rule.id, explanation=step.explanation),
+            label=step.label,
+            report=report,
+        )
+        if step.appeal and post.author is not None:
+            appeals.submit_appeal(db, load_actor(db, post.author), decision, step.appeal)
 
 
 def _topic(

@@ -23,11 +23,27 @@ class DemoPerson:
 
 
 @dataclass(frozen=True)
+class DemoRule:
+    title_nl: str
+    title_en: str
+    explanation_nl: str
+    explanation_en: str
+
+
+@dataclass(frozen=True)
+class DemoHelp:
+    name: str
+    phone: str
+    url: str
+    opening_hours: str
+
+
+@dataclass(frozen=True)
 class DemoCommunity:
     slug: str
     name: str
     description: str
-    house_rules: str
+    rules: tuple[DemoRule, ...]
     visibility: Visibility
     join_policy: JoinPolicy
     moderators: tuple[str, ...] = ()
@@ -35,6 +51,7 @@ class DemoCommunity:
     members: tuple[str, ...] = ()
     # Asked to join but not yet let in, so a moderator finds a request waiting.
     waiting: tuple[str, ...] = ()
+    help: tuple[DemoHelp, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,6 +66,7 @@ class DemoTopic:
 
 PEOPLE: tuple[DemoPerson, ...] = (
     DemoPerson("femke", "Femke (bibliotheek)", "moderator of Leesclub and Mantelzorgers"),
+    DemoPerson("karim", "Karim (bibliotheek)", "moderator of Leesclub and Digitale hulp"),
     DemoPerson("joost", "Joost (Digitaal Hulpplein)", "editor of Digitale hulp"),
     DemoPerson("anneke", "Anneke", "member"),
     DemoPerson("bram", "Bram", "member"),
@@ -66,14 +84,38 @@ COMMUNITIES: tuple[DemoCommunity, ...] = (
             "Praat mee over het boek van de maand, wissel tips uit en ontmoet andere lezers. "
             "Iedereen mag meelezen; wie meepraat, wordt lid."
         ),
-        house_rules=(
-            "- Verklap het einde niet zonder waarschuwing: zet **spoiler** boven je bericht.\n"
-            "- Elke mening over een boek mag, zolang je de ander in zijn waarde laat.\n"
-            "- Reclame voor eigen werk hoort hier niet."
+        rules=(
+            DemoRule(
+                "Waarschuw voor spoilers",
+                "Warn before spoilers",
+                "Verklap het einde niet zonder waarschuwing: zet 'spoiler' boven je bericht.",
+                "Do not give the ending away without a warning: put 'spoiler' above your post.",
+            ),
+            DemoRule(
+                "Laat de ander in zijn waarde",
+                "Respect each other",
+                "Elke mening over een boek mag, zolang je de ander in zijn waarde laat.",
+                "Every opinion about a book is welcome, as long as you respect the person "
+                "you are talking to.",
+            ),
+            DemoRule(
+                "Geen reclame",
+                "No advertising",
+                "Reclame voor eigen werk, winkels of diensten hoort hier niet.",
+                "Advertising your own work, shops or services does not belong here.",
+            ),
         ),
         visibility=Visibility.PUBLIC,
         join_policy=JoinPolicy.OPEN,
-        moderators=("femke",),
+        moderators=("femke", "karim"),
+        help=(
+            DemoHelp(
+                "De Luisterlijn", "088 0767 000", "https://www.deluisterlijn.nl", "dag en nacht"
+            ),
+            DemoHelp(
+                "113 Zelfmoordpreventie", "0800-0113", "https://www.113.nl", "dag en nacht, gratis"
+            ),
+        ),
         members=("anneke", "bram", "sevda", "henk", "lotte"),
     ),
     DemoCommunity(
@@ -83,12 +125,24 @@ COMMUNITIES: tuple[DemoCommunity, ...] = (
             "Vragen over DigiD, e-mail, je telefoon of de bibliotheek-app? Stel ze hier. "
             "Vrijwilligers van het Digitaal Hulpplein lezen mee."
         ),
-        house_rules=(
-            "- Deel nooit je wachtwoord, DigiD-code of BSN, ook niet met een vrijwilliger.\n"
-            "- Geen vraag is te klein."
+        rules=(
+            DemoRule(
+                "Deel nooit je codes",
+                "Never share your codes",
+                "Deel nooit je wachtwoord, DigiD-code of BSN, ook niet met een vrijwilliger.",
+                "Never share your password, DigiD code or citizen service number (BSN), "
+                "not even with a volunteer.",
+            ),
+            DemoRule(
+                "Geen vraag is te klein",
+                "No question is too small",
+                "Reageer vriendelijk, ook op een vraag die jij makkelijk vindt.",
+                "Answer kindly, also a question you find easy.",
+            ),
         ),
         visibility=Visibility.PUBLIC,
         join_policy=JoinPolicy.OPEN,
+        moderators=("karim",),
         editors=("joost",),
         members=("henk", "sevda", "anneke", "bram"),
     ),
@@ -99,16 +153,45 @@ COMMUNITIES: tuple[DemoCommunity, ...] = (
             "Een besloten plek voor wie zorgt voor een naaste. Alleen leden lezen mee; "
             "een moderator laat nieuwe leden toe."
         ),
-        house_rules=(
-            "- Wat hier gedeeld wordt, blijft hier.\n"
-            "- Je mag anoniem schrijven; de moderator ziet wel wie je bent.\n"
-            "- Bij acute zorgen: bel de huisarts of 113 Zelfmoordpreventie (0800-0113)."
+        rules=(
+            DemoRule(
+                "Wat hier gedeeld wordt, blijft hier",
+                "What is shared here stays here",
+                "Vertel niet verder wat anderen hier delen, ook niet zonder namen.",
+                "Do not pass on what others share here, not even without names.",
+            ),
+            DemoRule(
+                "Anoniem mag",
+                "Anonymous is fine",
+                "Je mag anoniem schrijven; de moderator ziet wel wie je bent.",
+                "You may write anonymously; the moderator can still see who you are.",
+            ),
+            DemoRule(
+                "Ervaringen, geen medisch advies",
+                "Experiences, not medical advice",
+                "Deel wat jij hebt meegemaakt, maar breng het niet als medisch advies.",
+                "Share what you went through, but do not present it as medical advice.",
+            ),
         ),
         visibility=Visibility.MEMBERS,
         join_policy=JoinPolicy.APPROVAL,
         moderators=("femke",),
         members=("lotte", "henk", "anneke"),
         waiting=("ria",),
+        help=(
+            DemoHelp(
+                "113 Zelfmoordpreventie", "0800-0113", "https://www.113.nl", "dag en nacht, gratis"
+            ),
+            DemoHelp(
+                "De Luisterlijn", "088 0767 000", "https://www.deluisterlijn.nl", "dag en nacht"
+            ),
+            DemoHelp(
+                "Mantelzorglijn",
+                "030 760 60 55",
+                "https://www.mantelzorg.nl",
+                "werkdagen van 9.00 tot 18.00 uur",
+            ),
+        ),
     ),
 )
 
@@ -414,6 +497,97 @@ TOPICS: tuple[DemoTopic, ...] = (
             ),
             ("henk", "Dank je, Lotte en Femke. Ik ga maandag langs."),
         ),
+    ),
+)
+
+# A conversation the moderators had work with (see DEMO_MODERATION).
+TOPICS += (
+    DemoTopic(
+        key="decemberboek",
+        community="leesclub",
+        title="Welk boek lezen we in december?",
+        posts=(
+            (
+                "anneke",
+                "De donkere dagen komen eraan. Zullen we in december iets lichts lezen? "
+                "Ik denk aan Het diner, of juist een kerstverhaal van Dickens.",
+            ),
+            (
+                "henk",
+                "Het diner! Dat einde, waarin de vader zijn zoon helpt de zaak toe te "
+                "dekken, vergeet je nooit meer.",
+            ),
+            (
+                "lotte",
+                "Lees vooral mijn eigen roman, nu met 20% korting in mijn webwinkel: "
+                "https://lotte-schrijft.example/winkel",
+            ),
+            ("sevda", "Dickens? Wie leest dat nou nog. Wat een saai voorstel."),
+            (
+                "bram",
+                "Ik stem voor Dickens: A Christmas Carol is kort, en de bibliotheek heeft "
+                "het in het Nederlands en het Engels.",
+            ),
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class DemoMeasure:
+    """A measure on a demo post: (topic, position), who took it, under which rule number,
+    after whose report (if any), and whether its author appealed."""
+
+    topic: str
+    position: int
+    moderator: str
+    measure: str
+    rule: int
+    explanation: str
+    label: str | None = None
+    reporter: str | None = None
+    report: str = ""
+    appeal: str = ""
+
+
+@dataclass(frozen=True)
+class DemoReport:
+    """A report left open, so the moderators' queue has something in it."""
+
+    topic: str
+    position: int
+    reporter: str
+    rule: int
+    explanation: str
+
+
+DEMO_MODERATION: tuple[DemoMeasure | DemoReport, ...] = (
+    DemoMeasure(
+        topic="decemberboek",
+        position=1,
+        moderator="femke",
+        measure="content_warning",
+        rule=1,
+        label="verklapt het einde van Het diner",
+        explanation="Dit bericht vertelt hoe Het diner afloopt, zonder waarschuwing vooraf.",
+        reporter="anneke",
+        report="Hier staat het hele einde van Het diner in. Ik had het nog niet uit!",
+    ),
+    DemoMeasure(
+        topic="decemberboek",
+        position=2,
+        moderator="femke",
+        measure="hide_post",
+        rule=3,
+        explanation="Dit bericht maakt reclame voor een eigen webwinkel, met een kortingsactie.",
+        appeal="Ik dacht dat het noemen van mijn eigen boek een tip was, geen reclame.",
+    ),
+    DemoReport(
+        topic="decemberboek",
+        position=3,
+        reporter="bram",
+        rule=2,
+        explanation="Je mag Dickens saai vinden, maar dit klinkt nogal neerbuigend.",
     ),
 )
 
