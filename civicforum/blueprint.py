@@ -19,6 +19,7 @@ from .extension import state
 from .forum import display
 from .identity.attributes import attribute_label, providers_granting
 from .identity.services import oidc_provider_key
+from .moderation.display import moderation_context
 from .pluginmanager import Plugins
 from .settings import Settings
 
@@ -34,9 +35,11 @@ def make_blueprint(settings: Settings, plugins: Plugins) -> Blueprint:
 
     from .forum.views import register as register_forum
     from .identity.views import register as register_identity
+    from .moderation.pages import register as register_moderation
 
     register_forum(bp)
     register_identity(bp)
+    register_moderation(bp)
     plugins.manager.hook.civicforum_routes(blueprint=bp)
 
     @bp.route("/<path:unknown>")
@@ -81,6 +84,7 @@ def _template_context() -> dict[str, Any]:
         "cf_providers_granting": providers_granting,
         "cf_linked": lambda provider: _linked(forum, provider),
         "cf_attribute_label": attribute_label,
+        **moderation_context(),
     }
 
 
@@ -115,7 +119,7 @@ def _service_error(error: ServiceError) -> tuple[str, int]:
         return _error_page(
             403, i18n.gettext("Not allowed"), error.message, error.remedy, error.verdict
         )
-    return _error_page(400, i18n.gettext("Something is not right"), error.message)
+    return _error_page(error.status_code, i18n.gettext("Something is not right"), error.message)
 
 
 def _csrf_error(error: CSRFError) -> tuple[str, int]:

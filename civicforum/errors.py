@@ -51,3 +51,19 @@ class NotFound(ServiceError):
     """The thing asked for does not exist, or the actor may not know that it does."""
 
     status_code = 404
+
+
+class Conflict(ServiceError):
+    """Someone else changed the thing meanwhile (another moderator handled the report)."""
+
+    status_code = 409
+
+
+class TooSoon(ServiceError):
+    """A rate limit refused this for now; ``until`` says when it is allowed again."""
+
+    status_code = 429
+
+    def __init__(self, message: str, until: object = None) -> None:
+        super().__init__(message)
+        self.until = until

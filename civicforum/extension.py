@@ -39,6 +39,7 @@ class ForumState:
     locale_selector: LocaleSelector | None
     identity: Any  # identity.providers.IdentityChain, typed loosely to avoid an import cycle
     limiter: Any  # identity.ratelimit.SignInLimiter
+    pace: Any  # moderation.ratelimits.PaceLimiter
     oidc: Any  # identity.oidc.OidcClient
     plugins: Plugins
 
@@ -111,6 +112,7 @@ class CivicForum:
         from .identity.oidc import OidcClient
         from .identity.providers import IdentityChain
         from .identity.ratelimit import SignInLimiter
+        from .moderation.ratelimits import PaceLimiter
 
         app.extensions[EXTENSION_KEY] = ForumState(
             settings=settings,
@@ -120,6 +122,7 @@ class CivicForum:
             locale_selector=self._locale_selector,
             identity=IdentityChain(settings, self._host_identity),
             limiter=SignInLimiter(settings),
+            pace=PaceLimiter(settings),
             oidc=OidcClient(settings.oidc_clock_skew),
             plugins=plugins,
         )

@@ -9,6 +9,8 @@ choice (a callable given to ``CivicForum(locale_selector=...)``), the browser's
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -71,6 +73,18 @@ def _select_locale() -> str:
             return str(host_choice)
     browser_choice = request.accept_languages.best_match(offered)
     return browser_choice or forum.settings.default_language
+
+
+@contextmanager
+def in_language(locale: str) -> Iterator[None]:
+    """Messages in ``locale`` for a while, inside a request: an e-mail to someone other
+    than the person asking, in the language they will read."""
+    previous = g.get("_civicforum_locale")
+    g._civicforum_locale = locale
+    try:
+        yield
+    finally:
+        g._civicforum_locale = previous
 
 
 def gettext(message: str, **variables: Any) -> str:

@@ -424,6 +424,20 @@ def can_moderate(actor: Actor, community: Community) -> Verdict:
     return _deny(_l("Only this community's moderators can do this."))
 
 
+def moderates_anywhere(actor: Actor) -> bool:
+    """Whether the actor moderates some community (for a link to their queues)."""
+    return actor.is_site_admin or any(
+        m.is_active and m.role in MODERATING_ROLES for m in actor.memberships.values()
+    )
+
+
+def can_moderate_site(actor: Actor) -> Verdict:
+    """The overview of every community's queue, and appeals against suspensions and bans."""
+    if actor.is_site_admin:
+        return ALLOW
+    return _deny(_l("Only site administrators can do this."))
+
+
 def can_take_measure(actor: Actor, community: Community | None, measure: Measure) -> Verdict:
     """Community moderators take the measures of their community; suspending or banning an
     account, which reaches every community, is for site administrators."""
@@ -448,6 +462,13 @@ def can_view_decision(actor: Actor, decision: Decision) -> Verdict:
     if decision.community is not None and is_moderator(actor, decision.community):
         return ALLOW
     return _deny(_l("Only the member concerned and the moderators can see this decision."))
+
+
+def can_view_own_moderation(actor: Actor) -> Verdict:
+    """ "My decisions" and "my reports": every signed-in member has them."""
+    if not actor.is_authenticated:
+        return _deny(_l("Sign in to see the decisions and reports that concern you."), "sign_in")
+    return ALLOW
 
 
 APPEAL_MONTHS = 6

@@ -352,6 +352,36 @@ SPECS: tuple[Spec, ...] = (
         "Failed sign-ins allowed per account and per (hashed) network address.",
     ),
     Spec(
+        "CIVICFORUM_POST_RATE_LIMIT",
+        "10 per hour; 40 per day",
+        _rate_limit,
+        "New topics and replies a member may publish (moderators of the community are not limited); the page says when they can post again.",
+    ),
+    Spec(
+        "CIVICFORUM_NEW_MEMBER_POST_RATE_LIMIT",
+        "3 per hour; 10 per day",
+        _rate_limit,
+        "The same, for members whose account is younger than `CIVICFORUM_NEW_MEMBER_DAYS`.",
+    ),
+    Spec(
+        "CIVICFORUM_REPORT_RATE_LIMIT",
+        "10 per hour; 30 per day",
+        _rate_limit,
+        "Reports a member may send.",
+    ),
+    Spec(
+        "CIVICFORUM_NEW_MEMBER_REPORT_RATE_LIMIT",
+        "3 per hour; 10 per day",
+        _rate_limit,
+        "Reports a new member may send, and a signed-out visitor per (hashed) network address.",
+    ),
+    Spec(
+        "CIVICFORUM_NEW_MEMBER_DAYS",
+        7,
+        _whole(0, 365),
+        "Days after joining the forum during which a member counts as new (stricter limits); 0 for none.",
+    ),
+    Spec(
         "CIVICFORUM_RATELIMIT_STORAGE_URL",
         "memory://",
         _text(),
@@ -430,6 +460,11 @@ class Settings:
     max_title_length: int
     max_post_length: int
     signin_rate_limit: str
+    post_rate_limit: str
+    new_member_post_rate_limit: str
+    report_rate_limit: str
+    new_member_report_rate_limit: str
+    new_member_days: int
     ratelimit_storage_url: str
     password_reset_max_age: int
     oidc_providers: tuple[OidcProvider, ...]

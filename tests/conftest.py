@@ -213,6 +213,7 @@ def make_community(db: Session) -> Callable[..., Community]:
     return make
 
 
-# The OpenID Connect provider with its tampering proxy: the fixtures ``oidc_peer`` and
+# A real SMTP sink (``smtp``, see tests/smtpsink.py), and the OpenID Connect provider
+# with its tampering proxy: the fixtures ``oidc_peer`` and
 # ``oidc_peer_session``, started only by tests that use them (see tests/oidcpeer.py).
-pytest_plugins = ["tests.oidcpeer"]
+pytest_plugins = ["tests.oidcpeer", "tests.smtpsink"]

@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import re
-import socket
-from collections.abc import Iterator
-from email import message_from_bytes
-from email.message import Message
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -22,6 +17,7 @@ from civicforum.identity.models import ExternalIdentity, LocalAccount, Member
 
 from .conftest import PASSWORD, make_host_app
 from .helpers import form_token
+from .smtpsink import Inbox, free_port, mail_config
 
 EN = {"Accept-Language": "en"}
 
@@ -30,41 +26,11 @@ def text(response: Any) -> str:
     return str(response.get_data(as_text=True))
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        self.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    """A real SMTP server on loopback that keeps what it receives."""
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
-
-
 @pytest.fixture
 def app_config(request: pytest.FixtureRequest) -> dict[str, Any]:
     if "smtp" in request.fixturenames:
         _, port = request.getfixturevalue("smtp")
-        return {
-            "CIVICFORUM_MAIL_SERVER": "127.0.0.1",
-            "CIVICFORUM_MAIL_PORT": port,
-            "CIVICFORUM_MAIL_SENDER": "forum@bibliotheek.example.org",
-        }
+        return mail_config(port)
     return {}
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -200,3 +201,67 @@ def test_the_same_appeal_sent_twice_at_once_is_one_appeal(
     assert len(race.done) == 1
     assert race.refused == ["You appealed this decision already; a decision can be appealed once."]
     assert db.scalar(select(func.count(Appeal.id))) == 1
+
+
+def post_at_once(
+    browsers: list[tuple[FlaskClient, str]], url: str, data: dict[str, str]
+) -> list[int]:
+    """Each signed-in test client sends the form with its own CSRF token, in its own
+    thread, at the same moment; the status codes, in no particular order."""
+    barrier = threading.Barrier(len(browsers))
+    answers: list[int] = []
+    failures: list[BaseException] = []
+
+    def send(client: FlaskClient, token: str) -> None:
+        try:
+            barrier.wait(timeout=10)
+            answers.append(client.post(url, data={"csrf_token": token, **data}).status_code)
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=send, args=browser) for browser in browsers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not failures, failures
+    return answers
+
+
+def test_two_moderators_sending_the_measure_form_at_once_make_one_decision(
+    app: Flask, db: Session, world: ModerationWorld
+) -> None:
+    """The same race through the pages: two browsers send the filled-in form together."""
+    from .helpers import form_token, sign_in
+
+    for round_ in range(5):
+        report = reports.submit_report(
+            db,
+            actor_of(db, world.reader),
+            world.community,
+            reports.Notice(
+                ReportTarget.POST,
+                world.post.id,
+                Ground.HOUSE_RULE,
+                f"Kwetsend {round_}.",
+                "Hier.",
+                True,
+                rule_id=world.rule.id,
+            ),
+        ).report
+        url = f"/forum/c/leesclub/moderation/measure?measure=warning&report={report.id}"
+        browsers = []
+        for moderator in (world.moderator, world.second_moderator):
+            client = app.test_client()
+            sign_in(client, moderator)
+            browsers.append((client, form_token(client.get(url).get_data(as_text=True))))
+        answers = post_at_once(
+            browsers,
+            url,
+            {"ground": f"rule-{world.rule.id}", "explanation": "Kwetsend taalgebruik."},
+        )
+        # One decision; the other moderator is told the report was handled meanwhile.
+        assert sorted(answers) == [302, 409], answers
+        db.expire_all()
+        count = db.scalar(select(func.count(Decision.id)).where(Decision.report_id == report.id))
+        assert count == 1

@@ -239,7 +239,7 @@ def test_a_timed_mute_ends_by_itself(
 def test_slow_mode_says_when_one_can_post_again(
     db: Session, world: ModerationWorld, clock: FrozenClock
 ) -> None:
-    with pytest.raises(ServiceError, match="one post per 1 to 1440 minutes"):
+    with pytest.raises(ServiceError, match="choose 1 to 1440 minutes between two posts"):
         act(db, world, Measure.SLOW_MODE, Target(topic=world.topic), interval_minutes=0)
     act(db, world, Measure.SLOW_MODE, Target(topic=world.topic), interval_minutes=10)
     reply(db, world, world.reader, "eerste")
@@ -347,7 +347,9 @@ def test_lifting_a_measure_early_restores_what_it_changed(
     warning = act(db, world, Measure.WARNING, Target(post=world.post))
     with pytest.raises(NotAllowed):
         measures.lift_measure(db, actor_of(db, world.reader), hidden)
-    with pytest.raises(ServiceError, match="A note or a warning has nothing to lift."):
+    with pytest.raises(
+        ServiceError, match="A note or a warning cannot be lifted: it restricts nothing."
+    ):
         measures.lift_measure(db, actor_of(db, world.moderator), warning)
 
     measures.lift_measure(db, actor_of(db, world.second_moderator), hidden)

@@ -152,7 +152,9 @@ def test_settings_are_for_moderators_and_bounded(db: Session, world: ModerationW
         premoderation.set_premoderation(
             db, actor_of(db, world.author), world.community, Premoderation(hold_everything=True)
         )
-    with pytest.raises(ServiceError, match="Hold from 0 to 50 first posts") as refused:
+    with pytest.raises(
+        ServiceError, match="Hold between 0 and 50 of a new member's first posts"
+    ) as refused:
         hold(db, world, Premoderation(hold_first_posts=-1))
     assert refused.value.field == "hold_first_posts"
     assert premoderation.premoderation(db, world.community) == Premoderation()

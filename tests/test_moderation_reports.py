@@ -112,7 +112,7 @@ def test_a_report_says_why_where_and_in_good_faith(db: Session, world: Moderatio
         ({"good_faith": False}, "in good faith", "good_faith"),
         ({"rule_id": None}, "Choose the house rule this breaks.", "rule_id"),
         ({"rule_id": 999_999}, "Choose the house rule this breaks.", "rule_id"),
-        ({"target_id": 999_999}, "nothing to report here", None),
+        ({"target_id": 999_999}, "no such post, topic or member to report here", None),
         (
             {"target": ReportTarget.MEMBER, "target_id": world.reader.id},
             "cannot report yourself",

@@ -65,7 +65,7 @@ def test_members_cannot_signpost_or_change_the_list(db: Session, world: Moderati
 def test_a_resource_needs_a_name_and_a_way_to_reach_it(db: Session, world: ModerationWorld) -> None:
     moderator = actor_of(db, world.moderator)
     for resource, message, field in [
-        (Resource(" ", "0800-0113"), "Give the name of the service.", "name"),
+        (Resource(" ", "0800-0113"), "Give the name of the help service or organisation.", "name"),
         (Resource("Hulp"), "Give a phone number or a web address.", "phone"),
         (Resource("Hulp", phone="bel ons"), "A phone number has digits", "phone"),
         (Resource("Hulp", url="javascript:alert(1)"), "A web address starts with https://", "url"),

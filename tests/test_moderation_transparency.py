@@ -3,14 +3,19 @@ export in the Transparency Database's statement schema, all without personal dat
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
+from jsonschema import Draft202012Validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -29,6 +34,8 @@ from civicforum.moderation.models import (
 from civicforum.moderation.reports import Notice
 
 from .helpers import FrozenClock, ModerationWorld, actor_of, moderation_world
+
+EN = {"Accept-Language": "en"}
 
 START = dt.datetime(2030, 4, 1, 8, 0, tzinfo=dt.UTC)
 PERIOD = transparency.Period(START, START + dt.timedelta(days=30))
@@ -166,161 +173,21 @@ def test_the_public_log_carries_no_personal_data(db: Session, history: History) 
     assert [entry.measure for _, entry in next_page] == [Measure.MUTE, Measure.HIDE_POST]
 
 
-# -- the statement schema of the EU Transparency Database, checked field by field --------
+# -- the statement schema of the EU Transparency Database ---------------------------------
 
-VISIBILITY = {
-    "DECISION_VISIBILITY_CONTENT_REMOVED",
-    "DECISION_VISIBILITY_CONTENT_DISABLED",
-    "DECISION_VISIBILITY_CONTENT_DEMOTED",
-    "DECISION_VISIBILITY_CONTENT_AGE_RESTRICTED",
-    "DECISION_VISIBILITY_CONTENT_INTERACTION_RESTRICTED",
-    "DECISION_VISIBILITY_CONTENT_LABELLED",
-    "DECISION_VISIBILITY_OTHER",
-}
-PROVISION = {
-    "DECISION_PROVISION_PARTIAL_SUSPENSION",
-    "DECISION_PROVISION_TOTAL_SUSPENSION",
-    "DECISION_PROVISION_PARTIAL_TERMINATION",
-    "DECISION_PROVISION_TOTAL_TERMINATION",
-}
-ACCOUNT = {"DECISION_ACCOUNT_SUSPENDED", "DECISION_ACCOUNT_TERMINATED"}
-CONTENT_TYPES = {
-    "CONTENT_TYPE_APP",
-    "CONTENT_TYPE_AUDIO",
-    "CONTENT_TYPE_IMAGE",
-    "CONTENT_TYPE_PRODUCT",
-    "CONTENT_TYPE_SYNTHETIC_MEDIA",
-    "CONTENT_TYPE_TEXT",
-    "CONTENT_TYPE_VIDEO",
-    "CONTENT_TYPE_OTHER",
-}
-CATEGORIES = {
-    f"STATEMENT_CATEGORY_{name}"
-    for name in [
-        "ANIMAL_WELFARE",
-        "CONSUMER_INFORMATION",
-        "CYBER_VIOLENCE",
-        "CYBER_VIOLENCE_AGAINST_WOMEN",
-        "DATA_PROTECTION_AND_PRIVACY_VIOLATIONS",
-        "ILLEGAL_OR_HARMFUL_SPEECH",
-        "INTELLECTUAL_PROPERTY_INFRINGEMENTS",
-        "NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS",
-        "NOT_SPECIFIED_NOTICE",
-        "OTHER_VIOLATION_TC",
-        "PROTECTION_OF_MINORS",
-        "RISK_FOR_PUBLIC_SECURITY",
-        "SCAMS_AND_FRAUD",
-        "SELF_HARM",
-        "UNSAFE_AND_PROHIBITED_PRODUCTS",
-        "VIOLENCE",
-    ]
-}
-EEA = set(
-    [
-        "AT",
-        "BE",
-        "BG",
-        "CY",
-        "CZ",
-        "DE",
-        "DK",
-        "EE",
-        "ES",
-        "FI",
-        "FR",
-        "GR",
-        "HR",
-        "HU",
-        "IE",
-        "IS",
-        "IT",
-        "LI",
-        "LT",
-        "LU",
-        "LV",
-        "MT",
-        "NL",
-        "NO",
-        "PL",
-        "PT",
-        "RO",
-        "SE",
-        "SI",
-        "SK",
-    ]
+SCHEMA = json.loads(
+    (Path(__file__).parent / "schemas" / "transparency-statement.schema.json").read_text()
 )
-SOURCES = {
-    "SOURCE_ARTICLE_16",
-    "SOURCE_TRUSTED_FLAGGER",
-    "SOURCE_TYPE_OTHER_NOTIFICATION",
-    "SOURCE_VOLUNTARY",
-}
-AUTOMATED_DECISION = {
-    "AUTOMATED_DECISION_FULLY",
-    "AUTOMATED_DECISION_PARTIALLY",
-    "AUTOMATED_DECISION_NOT_AUTOMATED",
-}
-REQUIRED = {
-    "puid",
-    "decision_ground",
-    "category",
-    "content_type",
-    "content_date",
-    "application_date",
-    "territorial_scope",
-    "decision_facts",
-    "source_type",
-    "automated_detection",
-    "automated_decision",
-}
-OPTIONAL = {
-    "decision_visibility",
-    "end_date_visibility_restriction",
-    "decision_provision",
-    "end_date_service_restriction",
-    "decision_account",
-    "end_date_account_restriction",
-    "account_type",
-    "content_type_other",
-    "illegal_content_legal_ground",
-    "illegal_content_explanation",
-    "incompatible_content_ground",
-    "incompatible_content_explanation",
-}
-DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+VALIDATOR = Draft202012Validator(SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def schema_problems(item: dict[str, Any]) -> list[str]:
-    """Where a statement breaks the Transparency Database's rules for submissions."""
-    problems = [f"missing {key}" for key in REQUIRED - item.keys()]
-    problems += [f"unknown {key}" for key in item.keys() - REQUIRED - OPTIONAL]
-    if not any(
-        key in item for key in ("decision_visibility", "decision_provision", "decision_account")
-    ):
-        problems.append("no restriction")
-    if not set(item.get("decision_visibility", [])) <= VISIBILITY:
-        problems.append("decision_visibility")
-    if item.get("decision_provision", next(iter(PROVISION))) not in PROVISION:
-        problems.append("decision_provision")
-    if item.get("decision_account", next(iter(ACCOUNT))) not in ACCOUNT:
-        problems.append("decision_account")
-    if item.get("account_type", "ACCOUNT_TYPE_PRIVATE") not in {
-        "ACCOUNT_TYPE_BUSINESS",
-        "ACCOUNT_TYPE_PRIVATE",
-    }:
-        problems.append("account_type")
-    if item.get("category") not in CATEGORIES:
-        problems.append("category")
-    types = set(item.get("content_type", []))
-    if not types or not types <= CONTENT_TYPES:
-        problems.append("content_type")
-    if ("CONTENT_TYPE_OTHER" in types) != ("content_type_other" in item):
-        problems.append("content_type_other")
-    if not item.get("territorial_scope") or not set(item["territorial_scope"]) <= EEA:
-        problems.append("territorial_scope")
-    for key in ("content_date", "application_date", *(k for k in item if k.startswith("end_date"))):
-        if not DAY.match(str(item.get(key, ""))):
-            problems.append(f"{key} format")
+    """Where a statement breaks the Transparency Database's rules for submissions: its
+    JSON Schema, and the order of its dates, which a schema cannot express."""
+    problems = [
+        f"{'/'.join(map(str, e.path)) or '(statement)'}: {e.message}"
+        for e in VALIDATOR.iter_errors(item)
+    ]
     if (
         item.get("application_date", "") < "2020-01-01"
         or item.get("content_date", "") < "2000-01-01"
@@ -329,24 +196,41 @@ def schema_problems(item: dict[str, Any]) -> list[str]:
     for key in (k for k in item if k.startswith("end_date")):
         if item[key] < item.get("application_date", ""):
             problems.append(f"{key} before application_date")
-    if item.get("source_type") not in SOURCES:
-        problems.append("source_type")
-    if item.get("automated_detection") not in {"Yes", "No"}:
-        problems.append("automated_detection")
-    if item.get("automated_decision") not in AUTOMATED_DECISION:
-        problems.append("automated_decision")
-    ground = item.get("decision_ground")
-    if ground == "DECISION_GROUND_ILLEGAL_CONTENT":
-        needed = {"illegal_content_legal_ground": 500, "illegal_content_explanation": 2000}
-    elif ground == "DECISION_GROUND_INCOMPATIBLE_CONTENT":
-        needed = {"incompatible_content_ground": 500, "incompatible_content_explanation": 2000}
-    else:
-        needed = {}
-        problems.append("decision_ground")
-    for key, limit in {**needed, "decision_facts": 5000, "puid": 500}.items():
-        if not isinstance(item.get(key), str) or not 1 <= len(item[key]) <= limit:
-            problems.append(f"{key} length")
     return problems
+
+
+def test_the_schema_refuses_what_the_database_would() -> None:
+    """The schema is strict where the database is: a check that cannot fail checks nothing."""
+    good = {
+        "puid": "cf-1",
+        "decision_visibility": ["DECISION_VISIBILITY_CONTENT_DISABLED"],
+        "decision_ground": "DECISION_GROUND_INCOMPATIBLE_CONTENT",
+        "incompatible_content_ground": "House rule 1: Be kind",
+        "incompatible_content_explanation": "No name-calling.",
+        "category": "STATEMENT_CATEGORY_OTHER_VIOLATION_TC",
+        "content_type": ["CONTENT_TYPE_TEXT"],
+        "content_date": "2026-03-01",
+        "application_date": "2026-03-02",
+        "territorial_scope": ["NL", "BE"],
+        "decision_facts": "A post was hidden.",
+        "source_type": "SOURCE_VOLUNTARY",
+        "automated_detection": "No",
+        "automated_decision": "AUTOMATED_DECISION_NOT_AUTOMATED",
+    }
+    assert schema_problems(good) == []
+    spoiled = [
+        {**good, "decision_visibility": ["DECISION_VISIBILITY_HIDDEN"]},
+        {k: v for k, v in good.items() if k != "decision_visibility"},
+        {**good, "decision_ground": "DECISION_GROUND_ILLEGAL_CONTENT"},
+        {**good, "content_type": ["CONTENT_TYPE_OTHER"]},
+        {**good, "territorial_scope": ["US"]},
+        {**good, "application_date": "2 March 2026"},
+        {**good, "end_date_visibility_restriction": "2026-03-01"},
+        {**good, "reporter_email": "someone@example.org"},
+        {**good, "automated_detection": False},
+    ]
+    for item in spoiled:
+        assert schema_problems(item), item
 
 
 def export(app: Flask, *args: str) -> Any:
@@ -399,3 +283,96 @@ def test_the_export_can_be_narrowed_and_refuses_bad_dates(
     result = export(app, "--community", "bestaat-niet")
     # The command speaks the forum's default language (Dutch).
     assert result.exit_code == 1 and "Deze gemeenschap bestaat niet." in result.output
+
+
+# -- the public pages ---------------------------------------------------------------------
+
+
+def leaks_in_page(published: str, db: Session) -> list[str]:
+    """Personal data in a page, matched as whole words (a short name such as "Ans" is
+    part of many words)."""
+    return [
+        item
+        for item in personal_data(db)
+        if re.search(rf"(?<!\w){re.escape(item)}(?!\w)", published, re.IGNORECASE)
+    ]
+
+
+def test_the_public_log_and_report_carry_no_personal_data(
+    client: FlaskClient, db: Session, history: History
+) -> None:
+    hidden_text = history.world.post.body
+    pages = {
+        "log": "/forum/c/leesclub/moderation-log",
+        "report": "/forum/c/leesclub/transparency?period=2030-Q2",
+        "report-year": "/forum/c/leesclub/transparency?period=2030",
+        "csv": "/forum/c/leesclub/transparency.csv?period=2030-Q2",
+        "json": "/forum/c/leesclub/transparency.json?period=2030-Q2",
+    }
+    for language in ("en", "nl"):
+        for name, url in pages.items():
+            response = client.get(url, headers={"Accept-Language": language})
+            assert response.status_code == 200, (name, response.status_code)
+            published = response.get_data(as_text=True)
+            assert hidden_text not in published
+            assert leaks_in_page(published, db) == [], (name, language)
+    # The personal data is there to be leaked: the check can fail.
+    assert leaks_in_page(history.world.author.display_name, db)
+
+
+def test_the_transparency_report_counts_and_draws_the_period(
+    client: FlaskClient, db: Session, history: History
+) -> None:
+    page = client.get("/forum/c/leesclub/transparency?period=2030-Q2", headers=EN)
+    html = page.get_data(as_text=True)
+    assert html.count('<svg class="cf-chart"') == 4
+    assert (
+        'role="img"' in html
+        and 'aria-labelledby="cf-chart-measures-title cf-chart-measures-desc"' in html
+    )
+    # Each chart's description carries its numbers, and a table repeats them.
+    assert "Post hidden: 1; Topic locked: 0" in html
+    assert "Reversed: 1" in html
+    figures = client.get("/forum/c/leesclub/transparency.json?period=2030-Q2").get_json()
+    assert figures["decisions"] == 4 and figures["appeals_by_outcome"]["reversed"] == 1
+    assert figures["decisions_by_measure"]["hide_post"] == 1
+    assert figures["decisions_illegal_content"] == 1
+    assert figures["median_seconds_to_decide"] == 60 * 60  # 30 and 90 minutes
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                client.get("/forum/c/leesclub/transparency.csv?period=2030-Q2").get_data(
+                    as_text=True
+                )
+            )
+        )
+    )
+    by_key = {(row["section"], row["key"]): row for row in rows}
+    assert by_key["summary", "decisions"]["count"] == "4"
+    assert by_key["measures", "suspension"]["count"] == "1"
+    assert by_key["grounds", "illegal"]["count"] == "1"
+    # Another period counts nothing; a period that names nothing is not found.
+    empty = client.get("/forum/c/leesclub/transparency.json?period=2030-Q1").get_json()
+    assert empty["decisions"] == 0 and empty["median_seconds_to_decide"] is None
+    for bad in ("2030-Q5", "1999", "2031", "last-year", "2030-13"):
+        assert client.get(f"/forum/c/leesclub/transparency?period={bad}").status_code == 404
+    assert client.get("/forum/c/bestaat-niet/transparency").status_code == 404
+
+
+def test_the_log_pages_by_keyset_newest_first(
+    client: FlaskClient, db: Session, history: History
+) -> None:
+    from civicforum.moderation.pages import transparency as pages
+
+    pages_size = pages.LOG_PAGE
+    try:
+        pages.LOG_PAGE = 3
+        first = client.get("/forum/c/leesclub/moderation-log", headers=EN).get_data(as_text=True)
+        older = re.search(r'href="(/forum/c/leesclub/moderation-log\?before=\d+)"', first)
+        assert older is not None
+        second = client.get(older.group(1), headers=EN).get_data(as_text=True)
+    finally:
+        pages.LOG_PAGE = pages_size
+    assert first.count("<tr>") == 1 + 3 and second.count("<tr>") == 1 + 1
+    assert "Account suspended" in first and "Post hidden" in second
+    assert "Older entries" not in second and "Newest entries" in second

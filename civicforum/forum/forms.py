@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, StringField, SubmitField, TextAreaField
 
+from ..errors import ServiceError
 from ..i18n import lazy_gettext as _l
 from ..identity.models import IdentityLevel, Member, PublishAs
 
@@ -85,3 +87,18 @@ class ConfirmForm(FlaskForm):
     """A button and its CSRF token: joining, leaving, deleting."""
 
     confirm = SubmitField(_l("Confirm"))
+
+
+def attach_error(
+    form: Any, error: ServiceError, *, own_fields: frozenset[str] = frozenset()
+) -> None:
+    """Show a service's refusal beside the field it names, or above the form.
+
+    :param own_fields: fields of the form that are not shown (hidden inputs), whose errors
+        go above the form.
+    """
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None and error.field not in own_fields:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)

@@ -12,14 +12,15 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from .. import policy
-from ..errors import ServiceError
+from ..errors import ServiceError, TooSoon
 from ..extension import db_session, state
+from ..i18n import format_moment
 from ..i18n import gettext as _
 from ..identity.models import Member
 from ..markup import quote_markdown, render_markdown
 from . import queries, services
 from .display import shown_author
-from .forms import ConfirmForm, EditForm, PostForm, TopicForm, body_digest
+from .forms import ConfirmForm, EditForm, PostForm, TopicForm, attach_error, body_digest
 from .models import Community, Topic
 from .views import current_actor, require
 
@@ -46,14 +47,6 @@ def _prepare(form: PostForm) -> None:
     form.prepare(_member())
 
 
-def _attach(form: Any, error: ServiceError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
-
-
 def _preview(form: PostForm, check_title: bool) -> str | None:
     """Check the text by the same rules as publishing; return rendered HTML, or None
     after attaching the errors to the form."""
@@ -62,10 +55,38 @@ def _preview(form: PostForm, check_title: bool) -> str | None:
             services.clean_title(form.title.data or "", _limits())
         body = services.clean_body(form.body.data or "", _limits())
     except ServiceError as error:
-        _attach(form, error)
+        attach_error(form, error)
         return None
     form.previewed.data = body_digest(form.body.data or "")
     return render_markdown(body)
+
+
+def _check_pace(community: Community) -> None:
+    """:raises TooSoon: when the member has published as much as the limits allow for now
+    (moderators of the community are not limited)."""
+    actor = current_actor()
+    if actor.member is None or policy.is_moderator(actor, community):
+        return
+    pace = state().pace
+    wait = pace.posting_wait(actor.member)
+    if wait is None:
+        return
+    message = _(
+        "You have published a lot in a short time. You can post again at %(time)s.",
+        time=format_moment(wait),
+    )
+    if pace.is_new(actor.member):
+        message += " " + _(
+            "New members post a little less often in their first %(days)d days.",
+            days=state().settings.new_member_days,
+        )
+    raise TooSoon(message, wait)
+
+
+def _counted(community: Community) -> None:
+    actor = current_actor()
+    if actor.member is not None and not policy.is_moderator(actor, community):
+        state().pace.posted(actor.member)
 
 
 def _publish_label(form: PostForm) -> str:
@@ -87,10 +108,14 @@ def _compose(
     if form.validate_on_submit():
         if form.ready_to_publish:
             try:
-                return redirect(publish())
+                _check_pace(community)
+                target = publish()
             except ServiceError as error:
-                _attach(form, error)
-                status = 422
+                attach_error(form, error)
+                status = error.status_code if isinstance(error, TooSoon) else 422
+            else:
+                _counted(community)
+                return redirect(target)
         else:
             preview_html = _preview(form, check_title=topic is None)
             status = 200 if preview_html is not None else 422
@@ -180,7 +205,7 @@ def edit(post_id: int) -> Any:
         try:
             services.edit_post(db, actor, post, body=form.body.data or "", limits=_limits())
         except ServiceError as error:
-            _attach(form, error)
+            attach_error(form, error)
             status = 422
         else:
             flash(_("Your changes are saved; the earlier text stays in the history."), "civicforum")

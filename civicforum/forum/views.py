@@ -13,6 +13,7 @@ from .. import policy
 from ..errors import NotAllowed
 from ..extension import db_session, state
 from ..i18n import gettext as _
+from ..moderation import queries as moderation_queries
 from . import queries, services
 from .forms import ConfirmForm
 from .models import Membership
@@ -110,6 +111,13 @@ def topic_page(topic_id: int) -> str:
         topic=topic,
         community=topic.community,
         posts=posts,
+        # Why a post is hidden or labelled, and why the topic is locked.
+        post_decisions=moderation_queries.decisions_on_posts(
+            db, (p.id for p in posts.items if p.is_hidden or p.content_warning)
+        ),
+        lock=moderation_queries.topic_lock(db, topic),
+        moderating=policy.is_moderator(actor, topic.community),
+        can_report=policy.can_report(actor, topic.community),
         # A hidden post keeps its place; its text is for its author and the moderators.
         shown={p.id: policy.can_view_post(actor, p) for p in posts.items},
         can_reply=policy.can_reply(actor, topic),

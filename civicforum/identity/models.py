@@ -55,6 +55,9 @@ class Member(Base):
     publish_as: Mapped[str] = mapped_column(String(16), default=PublishAs.PSEUDONYM.value)
     is_site_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
+    # When the member last read their decisions from the moderators ("my decisions"):
+    # newer ones are pointed out in the navigation until then.
+    moderation_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     identities: Mapped[list[ExternalIdentity]] = relationship(
         back_populates="member", cascade="all, delete-orphan"

@@ -106,6 +106,19 @@ def open_appeals(db: Session, actor: policy.Actor, community: Community) -> list
     return list(db.scalars(query))
 
 
+def site_wide_appeals(db: Session, actor: policy.Actor) -> list[Appeal]:
+    """Appeals against suspensions and bans, which site administrators decide; oldest first."""
+    require(policy.can_moderate_site(actor))
+    query = (
+        select(Appeal)
+        .join(Decision, Decision.id == Appeal.decision_id)
+        .where(Decision.measure.in_([m.value for m in SITE_WIDE]), Appeal.outcome.is_(None))
+        .options(joinedload(Appeal.decision))
+        .order_by(Appeal.submitted_at, Appeal.id)
+    )
+    return list(db.scalars(query))
+
+
 def decisions_about(db: Session, actor: policy.Actor) -> list[Decision]:
     """The actor's own decisions ("my decisions"), newest first, with their appeals."""
     if actor.member_id is None:

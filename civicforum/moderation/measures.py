@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import clock, policy
-from ..errors import ServiceError
+from ..errors import Conflict, ServiceError
 from ..events import PostHidden, PostRestored, record
 from ..forum.models import Community, Post, Topic
 from ..i18n import gettext as _
@@ -82,8 +82,9 @@ class Target:
     community: Community | None = None
 
 
-def _resolve(target: Target, report: Report | None) -> Target:
-    """Fill in what follows from the rest: a post's topic and author, a topic's community."""
+def _resolve(measure: Measure, target: Target, report: Report | None) -> Target:
+    """Fill in what follows from the rest: a post's topic and author, a topic's community.
+    Slow mode concerns everyone posting in a place, never one member."""
     post, topic, member, community = target.post, target.topic, target.member, target.community
     if report is not None and not any((post, topic, member)):
         post, topic, member = report.post, report.topic, report.member
@@ -94,6 +95,8 @@ def _resolve(target: Target, report: Report | None) -> Target:
         community = community or topic.community
         if post is None and member is None:
             member = topic.author
+    if measure == Measure.SLOW_MODE and target.member is None:
+        member = None
     if report is not None:
         community = community or report.community
     return Target(post, topic, member, community)
@@ -146,7 +149,7 @@ def _timing(
         if interval_minutes is None or not 1 <= interval_minutes <= MAX_SLOW_MODE_MINUTES:
             raise ServiceError(
                 _(
-                    "Slow mode allows one post per 1 to %(max)d minutes.",
+                    "In slow mode, choose 1 to %(max)d minutes between two posts.",
                     max=MAX_SLOW_MODE_MINUTES,
                 ),
                 "interval_minutes",
@@ -196,7 +199,7 @@ def take_measure(
     """
     with writing(db):
         answered = lock_open_reports(db, report) if report is not None else []
-        target = _resolve(target, report)
+        target = _resolve(measure, target, report)
         require(policy.can_take_measure(actor, target.community, measure))
         _check_target(measure, target, actor)
         elsewhere = (
@@ -234,7 +237,7 @@ def take_measure(
         except IntegrityError:
             # One decision per report (a unique key): another moderator's won the race.
             db.rollback()
-            raise ServiceError(_("Another moderator has handled this report already.")) from None
+            raise Conflict(_("Another moderator has handled this report already.")) from None
         _apply(db, decision, target)
         close_reports(answered, actor, ReportStatus.ACTED, note_to_reporters, measure)
         db.commit()
@@ -338,7 +341,7 @@ def lift_measure(db: Session, actor: policy.Actor, decision: Decision) -> Decisi
     with writing(db):
         decision = lock(db, decision)
         if not statements.restricts(decision.kind):
-            raise ServiceError(_("A note or a warning has nothing to lift."))
+            raise ServiceError(_("A note or a warning cannot be lifted: it restricts nothing."))
         if not decision.is_in_force(clock.now()):
             raise ServiceError(_("This measure is no longer in force."))
         undo(db, decision, actor, LiftReason.MODERATOR)

@@ -54,7 +54,7 @@ def set_premoderation(
     if not 0 <= setting.hold_first_posts <= MAX_HELD_FIRST_POSTS:
         raise ServiceError(
             _(
-                "Hold from 0 to %(max)d first posts of a new member.",
+                "Hold between 0 and %(max)d of a new member's first posts for approval.",
                 max=MAX_HELD_FIRST_POSTS,
             ),
             "hold_first_posts",

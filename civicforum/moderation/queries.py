@@ -1,5 +1,5 @@
-"""Reads for moderation's pages: the decision behind a hidden or labelled post, and one
-decision by its number.
+"""Reads for moderation's pages: the decision behind a hidden or labelled post, one
+decision by its number, a reported post's context and what waits for moderators.
 
 Visibility is never decided here: callers ask :mod:`civicforum.policy` who may see what
 (:func:`~civicforum.policy.can_view_post`, :func:`~civicforum.policy.can_view_decision`).
@@ -8,14 +8,16 @@ Visibility is never decided here: callers ask :mod:`civicforum.policy` who may s
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from .. import clock
 from ..errors import NotFound
+from ..forum.models import Community, Post, Topic
 from ..i18n import gettext as _
-from .models import Decision, Measure
+from .models import SITE_WIDE, Appeal, Decision, Measure, Report, ReportStatus
 from .standing import in_force
 
 
@@ -52,3 +54,114 @@ def get_decision(db: Session, decision_id: int) -> Decision:
     if decision is None:
         raise NotFound(_("There is no such decision."))
     return decision
+
+
+def context_before(db: Session, post: Post, count: int = 1) -> list[Post]:
+    """The published posts just before ``post`` in its topic, oldest first: what a
+    moderator reads a reported post in."""
+    query = (
+        select(Post)
+        .where(Post.topic_id == post.topic_id, Post.id < post.id, Post.held.is_(False))
+        .options(joinedload(Post.author))
+        .order_by(Post.id.desc())
+        .limit(count)
+    )
+    return list(reversed(list(db.scalars(query))))
+
+
+def opening_post(db: Session, topic: Topic) -> Post | None:
+    return db.scalar(
+        select(Post)
+        .where(Post.topic_id == topic.id)
+        .options(joinedload(Post.author))
+        .order_by(Post.id)
+        .limit(1)
+    )
+
+
+def recent_posts_by(
+    db: Session, member_id: int, community: Community, count: int = 3
+) -> list[Post]:
+    """A member's latest posts in a community, newest first (a report about a member)."""
+    query = (
+        select(Post)
+        .join(Topic, Topic.id == Post.topic_id)
+        .where(
+            Post.author_id == member_id,
+            Topic.community_id == community.id,
+            Post.deleted_at.is_(None),
+        )
+        .options(joinedload(Post.topic))
+        .order_by(Post.id.desc())
+        .limit(count)
+    )
+    return list(db.scalars(query))
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """What waits for a community's moderators."""
+
+    reports: int = 0
+    held_posts: int = 0
+    appeals: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.reports + self.held_posts + self.appeals
+
+
+def waiting(db: Session, community_ids: Iterable[int]) -> dict[int, Waiting]:
+    """Open reports, held posts and open appeals per community: three statements."""
+    ids = sorted(set(community_ids))
+    if not ids:
+        return {}
+    reports = dict(
+        db.execute(
+            select(Report.community_id, func.count(Report.id))
+            .where(Report.community_id.in_(ids), Report.status == ReportStatus.OPEN.value)
+            .group_by(Report.community_id)
+        ).all()
+    )
+    held = dict(
+        db.execute(
+            select(Topic.community_id, func.count(Post.id))
+            .join(Topic, Topic.id == Post.topic_id)
+            .where(
+                Topic.community_id.in_(ids),
+                Post.held.is_(True),
+                Post.hidden_at.is_(None),
+                Post.deleted_at.is_(None),
+            )
+            .group_by(Topic.community_id)
+        ).all()
+    )
+    appeals = dict(
+        db.execute(
+            select(Decision.community_id, func.count(Appeal.id))
+            .join(Decision, Decision.id == Appeal.decision_id)
+            .where(
+                Decision.community_id.in_(ids),
+                Decision.measure.not_in([m.value for m in SITE_WIDE]),
+                Appeal.outcome.is_(None),
+            )
+            .group_by(Decision.community_id)
+        ).all()
+    )
+    return {cid: Waiting(reports.get(cid, 0), held.get(cid, 0), appeals.get(cid, 0)) for cid in ids}
+
+
+def topic_lock(db: Session, topic: Topic) -> Decision | None:
+    """The decision in force that locked a topic, if a moderator locked it."""
+    if not topic.is_locked:
+        return None
+    return db.scalar(
+        select(Decision)
+        .where(
+            Decision.topic_id == topic.id,
+            Decision.measure == Measure.LOCK_TOPIC.value,
+            in_force(clock.now()),
+        )
+        .order_by(Decision.id.desc())
+        .limit(1)
+    )

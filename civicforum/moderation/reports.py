@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, case, select
 from sqlalchemy.orm import Session, joinedload
 
 from .. import clock, policy
-from ..errors import NotFound, ServiceError
+from ..errors import Conflict, NotFound, ServiceError
 from ..forum.models import Community, Post, Topic
 from ..i18n import gettext as _
 from ..identity.models import Member
@@ -74,7 +74,7 @@ def _target(
     db: Session, actor: policy.Actor, community: Community, notice: Notice
 ) -> tuple[Post | None, Topic | None, Member | None]:
     """The post, topic and member concerned, if the reporter may see them in this community."""
-    missing = NotFound(_("There is nothing to report here by that number."))
+    missing = NotFound(_("There is no such post, topic or member to report here."))
     if notice.target == ReportTarget.POST:
         post = db.get(Post, notice.target_id)
         if post is None or post.topic.community_id != community.id or post.is_deleted:
@@ -196,7 +196,7 @@ def lock_open_reports(db: Session, report: Report) -> list[Report]:
     locked = list(db.scalars(query))
     mine = [r for r in locked if r.id == report.id]
     if not mine:
-        raise ServiceError(_("Another moderator has handled this report already."))
+        raise Conflict(_("Another moderator has handled this report already."))
     return mine + [r for r in locked if r.id != report.id]
 
 
@@ -306,6 +306,10 @@ class ReportOutcome:
     handled_at: dt.datetime | None
     measure: Measure | None
     note: str | None
+    # Where it was made and about what kind of thing, for the receipt page.
+    community: Community
+    target: ReportTarget
+    urgent: bool
 
 
 def _outcome(report: Report) -> ReportOutcome:
@@ -315,6 +319,9 @@ def _outcome(report: Report) -> ReportOutcome:
         report.handled_at,
         Measure(report.outcome_measure) if report.outcome_measure else None,
         report.outcome_note,
+        report.community,
+        ReportTarget(report.target),
+        report.is_urgent,
     )
 
 
@@ -323,19 +330,41 @@ def report_outcome(db: Session, receipt: str) -> ReportOutcome:
 
     :raises NotFound: for an unknown receipt.
     """
-    report = db.scalar(select(Report).where(Report.receipt == receipt)) if receipt else None
+    found = receipt and len(receipt) <= 64
+    report = db.scalar(select(Report).where(Report.receipt == receipt)) if found else None
     if report is None:
-        raise NotFound(_("There is no report with this receipt."))
+        raise NotFound(
+            _("This receipt link belongs to no report. Check that you copied the whole link.")
+        )
     return _outcome(report)
 
 
-def my_reports(db: Session, actor: policy.Actor) -> list[tuple[Report, ReportOutcome]]:
-    """A member's own reports and their outcomes, newest first."""
+def my_reports(
+    db: Session, actor: policy.Actor, limit: int = 100
+) -> list[tuple[Report, ReportOutcome]]:
+    """A member's own reports and their outcomes, newest first (the latest ``limit``)."""
     if actor.member_id is None:
         return []
     query = (
         select(Report)
         .where(Report.reporter_id == actor.member_id)
+        .options(joinedload(Report.community))
         .order_by(Report.created_at.desc(), Report.id.desc())
+        .limit(limit)
     )
     return [(report, _outcome(report)) for report in db.scalars(query)]
+
+
+def open_reports_like(db: Session, report: Report) -> list[Report]:
+    """The open reports about the same content as ``report`` (itself included): the ones
+    a measure or a dismissal of it answers together."""
+    query = select(Report).where(*_same_content(report), Report.status == ReportStatus.OPEN.value)
+    return list(db.scalars(query.order_by(Report.id)))
+
+
+def get_report(db: Session, community: Community, report_id: int) -> Report:
+    """:raises NotFound: when it is not a report made in this community."""
+    report = db.get(Report, report_id)
+    if report is None or report.community_id != community.id:
+        raise NotFound(_("There is no such report in this community."))
+    return report

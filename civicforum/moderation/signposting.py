@@ -35,7 +35,12 @@ class Resource:
 
 
 def _clean(resource: Resource) -> Resource:
-    name = line(resource.name, "name", maximum=120, required=_("Give the name of the service."))
+    name = line(
+        resource.name,
+        "name",
+        maximum=120,
+        required=_("Give the name of the help service or organisation."),
+    )
     phone = line(resource.phone, "phone", maximum=40)
     if phone and not _PHONE.match(phone):
         raise ServiceError(
@@ -164,7 +169,23 @@ def messages_for(db: Session, actor: policy.Actor) -> list[ModerationMessage]:
 
 def mark_read(db: Session, actor: policy.Actor, message: ModerationMessage) -> None:
     if message.member_id != actor.member_id:
-        raise NotFound(_("There is no such message."))
+        raise NotFound(_("There is no such message from the moderators."))
     if message.read_at is None:
         message.read_at = clock.now()
         db.commit()
+
+
+def mark_seen(db: Session, actor: policy.Actor) -> None:
+    """The member has looked at their decisions and messages: nothing is new any more."""
+    member = actor.member
+    if member is None:
+        return
+    at = clock.now()
+    for message in messages_for(db, actor):
+        if message.read_at is None:
+            message.read_at = at
+    # Through this session, whichever session loaded the actor.
+    found = db.get(Member, member.id)
+    if found is not None:
+        found.moderation_seen_at = at
+    db.commit()

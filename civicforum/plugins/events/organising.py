@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 
 from ...errors import NotAllowed, ServiceError
 from ...extension import db_session, state
 from ...forum import queries as forum_queries
+from ...forum.forms import attach_error
 from ...forum.services import Limits
 from ...forum.views import current_actor
 from ...i18n import gettext as _
@@ -25,14 +25,6 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule(
         "/events/<int:event_id>/change", "change", change_status, methods=["GET", "POST"]
     )
-
-
-def _attach(form: FlaskForm, error: ServiceError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None and error.field != "topic_id":
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def _limits() -> Limits:
@@ -71,7 +63,7 @@ def new_event(slug: str) -> Any:
                 db, actor, community, form.details(topic_id), limits=_limits()
             )
         except ServiceError as error:
-            _attach(form, error)
+            attach_error(form, error, own_fields=frozenset({"topic_id"}))
             status = 422
         else:
             flash(
@@ -108,7 +100,7 @@ def edit_event(event_id: int) -> Any:
         try:
             services.update_event(db, current_actor(), event, form.details())
         except ServiceError as error:
-            _attach(form, error)
+            attach_error(form, error, own_fields=frozenset({"topic_id"}))
             status = 422
         else:
             flash(_("Your changes to the event are saved."), "civicforum")

@@ -1,0 +1,57 @@
+"""What the moderation pages share: finding a community for its moderators, numbers from
+the query string, and the choice of ground on a form."""
+
+from __future__ import annotations
+
+from flask import abort, request
+
+from ... import policy
+from ...extension import db_session
+from ...forum import services as forum_services
+from ...forum.models import Community
+from ...forum.views import current_actor, require
+from ...i18n import get_locale
+from .. import rules
+from ..forms import ILLEGAL, chosen_rule, rule_choices
+from ..models import Ground, HouseRule
+
+
+def community_for_moderators(slug: str) -> Community:
+    """The community of ``slug``, when the current actor moderates it.
+
+    :raises NotAllowed: for anyone else (the page says who may).
+    """
+    community = forum_services.get_community(db_session(), slug)
+    require(policy.can_moderate(current_actor(), community))
+    return community
+
+
+def number_arg(name: str) -> int | None:
+    """A whole number from the query string; None when absent, 404 when nonsense."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or len(raw) > 9:
+        abort(404)
+    return int(raw)
+
+
+def number_form(name: str) -> int | None:
+    """A whole number from a posted form; None when absent or nonsense."""
+    raw = request.form.get(name, "")
+    return int(raw) if raw.isdigit() and len(raw) <= 9 else None
+
+
+def ground_choices(community: Community) -> tuple[list[HouseRule], list[tuple[str, str]]]:
+    catalogue = rules.community_rules(db_session(), community)
+    return catalogue, rule_choices(catalogue, get_locale())
+
+
+def ground_of(choice: str | None) -> tuple[Ground | None, int | None]:
+    """What a ground choice names: (HOUSE_RULE, rule id), (ILLEGAL, None) or nothing."""
+    rule_id = chosen_rule(choice)
+    if rule_id is not None:
+        return Ground.HOUSE_RULE, rule_id
+    if choice == ILLEGAL:
+        return Ground.ILLEGAL, None
+    return None, None
