@@ -260,13 +260,21 @@ def can_view_post(actor: Actor, post: Post) -> Verdict:
     return ALLOW
 
 
-def can_edit_post(actor: Actor, post: Post) -> Verdict:
-    """Authors edit their own posts while they may still take part; deleted posts stay as they are."""
+def can_edit_post(actor: Actor, post: Post, standing: Standing | None = None) -> Verdict:
+    """Authors edit their own posts while they may still take part; deleted posts stay as they are.
+
+    :param standing: as for :func:`can_reply`: with it, a mute, a suspension or a ban
+        refuses edits too (slow mode does not: it paces new posts only).
+    """
     if post.is_deleted:
         return _deny(_l("This post was deleted."))
     if actor.member_id is None or post.author_id != actor.member_id:
         return _deny(_l("Only the author can edit this post."))
-    return can_reply(actor, post.topic)
+    verdict = can_reply(actor, post.topic)
+    if not verdict:
+        return verdict
+    restricted = _restricted(actor, post.topic.community, post.topic, standing, pacing=False)
+    return restricted if restricted is not None else ALLOW
 
 
 def can_delete_post(actor: Actor, post: Post) -> Verdict:
@@ -341,9 +349,15 @@ def _latest_end(restrictions: list[Restriction]) -> dt.datetime | None:
 
 
 def _restricted(
-    actor: Actor, community: Community, topic: Topic | None, standing: Standing | None
+    actor: Actor,
+    community: Community,
+    topic: Topic | None,
+    standing: Standing | None,
+    *,
+    pacing: bool = True,
 ) -> Verdict | None:
-    """The refusal a measure in force imposes on posting here, if any."""
+    """The refusal a measure in force imposes on posting here, if any; slow mode only
+    when ``pacing`` (a new post, not an edit)."""
     if standing is None:
         return None
     at = standing.at
@@ -364,7 +378,7 @@ def _restricted(
         return _refusal(
             _l("You are muted in this community until %(until)s.", until=_when(until)), until
         )
-    if is_moderator(actor, community):
+    if is_moderator(actor, community) or not pacing:
         return None
     next_post: tuple[dt.datetime, int] | None = None
     for r in active:

@@ -463,3 +463,37 @@ def test_help_resources_are_listed_and_sent_to_a_member_privately(
     assert "A word from the moderators" not in visible(client.get("/forum/", headers=EN))
     sign_in(client, world.reader)
     assert "We maken ons zorgen" not in visible(client.get("/forum/my/decisions", headers=EN))
+
+
+def test_a_muted_member_cannot_edit_either_but_slow_mode_allows_edits(
+    client: FlaskClient, db: Session, world: ModerationWorld
+) -> None:
+    edit_url = f"/forum/p/{world.post.id}/edit"
+    sign_in(client, world.moderator)
+    take_measure(
+        client,
+        "leesclub",
+        "slow_mode",
+        rule_id=world.rule.id,
+        about={"topic": world.topic.id},
+        scope="topic",
+        interval_minutes="60",
+    )
+    sign_in(client, world.author)
+    assert send(client, edit_url, {"body": "Ik lees De Avonden, heel langzaam."}).status_code == 302
+    sign_in(client, world.moderator)
+    take_measure(
+        client,
+        "leesclub",
+        "mute",
+        rule_id=world.rule.id,
+        about={"post": world.post.id},
+        duration="1",
+        unit="days",
+    )
+    sign_in(client, world.author)
+    refused = send(client, edit_url, {"body": "Nu zeg ik het toch."})
+    assert refused.status_code == 422
+    assert "You are muted in this community until" in visible(refused)
+    db.expire_all()
+    assert db.get(Post, world.post.id).body == "Ik lees De Avonden, heel langzaam."  # type: ignore[union-attr]

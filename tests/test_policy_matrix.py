@@ -142,6 +142,21 @@ def urls(world: World, kind: str) -> dict[str, str]:
         "reply": f"/forum/t/{topic.id}/reply",
         "quote": f"/forum/t/{topic.id}/reply?quote={first_post_id}",
         "requests": f"/forum/c/{community.slug}/requests",
+        "house_rules": f"/forum/c/{community.slug}/rules",
+        "report": f"/forum/c/{community.slug}/report?post={first_post_id}",
+        "moderation_queue": f"/forum/c/{community.slug}/moderation/",
+        "held_posts": f"/forum/c/{community.slug}/moderation/held",
+        "open_appeals": f"/forum/c/{community.slug}/moderation/appeals",
+        "manage_rules": f"/forum/c/{community.slug}/moderation/rules",
+        "manage_help": f"/forum/c/{community.slug}/moderation/help",
+        "premoderation": f"/forum/c/{community.slug}/moderation/settings",
+        "measure": f"/forum/c/{community.slug}/moderation/measure?post={first_post_id}",
+        "moderation_log": f"/forum/c/{community.slug}/moderation-log",
+        "transparency": f"/forum/c/{community.slug}/transparency",
+        "transparency_csv": f"/forum/c/{community.slug}/transparency.csv",
+        "my_decisions": "/forum/my/decisions",
+        "my_reports": "/forum/my/reports",
+        "moderation_overview": "/forum/moderation/",
     }
 
 
@@ -164,7 +179,30 @@ def expected(kind: str, page: str, role: str) -> int:
         return 200 if role in WRITERS else 403
     if page == "requests":
         return 200 if role in MANAGERS else 403
+    # Moderation: the rules, the log and the figures are public, also of a members-only
+    # community; reporting is for whoever may read; the queues are for its moderators.
+    if page in ("house_rules", "moderation_log", "transparency", "transparency_csv"):
+        return 200
+    if page == "report":
+        return 200 if reads else 403
+    if page in MODERATOR_PAGES:
+        return 200 if role in MANAGERS else 403
+    if page in ("my_decisions", "my_reports"):
+        return 403 if role == "visitor" else 200
+    if page == "moderation_overview":
+        return 200 if role in MANAGERS else 403
     raise AssertionError(page)
+
+
+MODERATOR_PAGES = (
+    "moderation_queue",
+    "held_posts",
+    "open_appeals",
+    "manage_rules",
+    "manage_help",
+    "premoderation",
+    "measure",
+)
 
 
 CASES = [
@@ -180,6 +218,15 @@ CASES = [
         "reply",
         "quote",
         "requests",
+        "house_rules",
+        "report",
+        *MODERATOR_PAGES,
+        "moderation_log",
+        "transparency",
+        "transparency_csv",
+        "my_decisions",
+        "my_reports",
+        "moderation_overview",
     ]
     for role in ROLES
 ]
@@ -308,3 +355,17 @@ def test_a_hidden_post_is_refused_with_the_reason_on_its_permalink(
     assert response.status_code == 403
     assert "A moderator hid this post." in response.get_data(as_text=True)
     assert "Fel bericht 5521" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_decision_pages_are_for_the_member_concerned_and_the_moderators(
+    client: FlaskClient, world: World, moderated: Moderated, role: str
+) -> None:
+    sign_in(client, world.people[role])
+    for decision in (moderated.warning, moderated.appealed.decision):
+        response = client.get(f"/forum/decisions/{decision.id}", headers={"Accept-Language": "en"})
+        allowed = role in MANAGERS | {"member"}
+        assert response.status_code == (200 if allowed else 403), (role, decision.measure)
+        html = response.get_data(as_text=True)
+        if not allowed:
+            assert "Te fel." not in html and "Fel bericht 5521" not in html

@@ -395,8 +395,10 @@ def reply(
 
 
 def edit_post(db: Session, actor: policy.Actor, post: Post, *, body: str, limits: Limits) -> Post:
-    """Replace a post's text, keeping the earlier text as a revision."""
-    _require(policy.can_edit_post(actor, post))
+    """Replace a post's text, keeping the earlier text as a revision; refused while the
+    author is muted, suspended or banned."""
+    here = moderation_standing(db, actor, post.topic.community, post.topic)
+    _require(policy.can_edit_post(actor, post, here))
     body = clean_body(body, limits)
     if body == post.body:
         return post
