@@ -19,8 +19,9 @@ from .demo import DEMO_PASSWORD, load_demo_data
 from .errors import ServiceError
 from .extension import state
 from .forum import services as forum_services
+from .forum.models import JoinPolicy, Role, Visibility
 from .identity.models import IdentityLevel
-from .identity.services import normalise_email, register_local_account
+from .identity.services import find_member, normalise_email, register_local_account
 from .pluginmanager import PluginLoadError, Plugins
 
 forum_cli = AppGroup("civicforum", help="Manage the forum: database, administrators, demo data.")
@@ -182,6 +183,59 @@ def demo_data() -> None:
     for person in result.people:
         click.echo(f"  {person.email:<32} {person.display_name:<28} {person.about}")
     click.echo("These passwords are public: never load the demo into a site people use.")
+
+
+@forum_cli.command("create-community")
+@click.argument("slug")
+@click.argument("name")
+@click.option("--description", default="", help="What the community is for (Markdown).")
+@click.option("--members-only", is_flag=True, help="Only members read its conversations.")
+@click.option("--approval", is_flag=True, help="A moderator lets each new member in.")
+def create_community_command(
+    slug: str, name: str, description: str, members_only: bool, approval: bool
+) -> None:
+    """Create a community with short name SLUG (in its address) and NAME."""
+    forum = state()
+    _require_tables(forum.engine)
+    with forum.session_factory() as db:
+        try:
+            community = forum_services.create_community(
+                db,
+                slug=slug,
+                name=name,
+                description=description,
+                visibility=Visibility.MEMBERS if members_only else Visibility.PUBLIC,
+                join_policy=JoinPolicy.APPROVAL if approval else JoinPolicy.OPEN,
+            )
+        except ServiceError as error:
+            raise click.ClickException(error.message) from None
+        click.echo(
+            f"Created {community.name!r} at {forum.settings.url_prefix}/c/{community.slug}/. "
+            "Give it house rules and moderators next (flask civicforum set-role)."
+        )
+
+
+@forum_cli.command("set-role")
+@click.argument("slug")
+@click.argument("who")
+@click.argument("role", type=click.Choice([r.value for r in Role]))
+def set_role_command(slug: str, who: str, role: str) -> None:
+    """Give WHO (an e-mail address or a forum name) a ROLE in community SLUG: member,
+    moderator, editor or admin. Moderators and admins moderate the community."""
+    forum = state()
+    _require_tables(forum.engine)
+    with forum.session_factory() as db:
+        try:
+            community = forum_services.get_community(db, slug)
+        except ServiceError as error:
+            raise click.ClickException(error.message) from None
+        member = find_member(db, who)
+        if member is None:
+            raise click.ClickException(
+                f"There is no member {who!r} (give an e-mail address or a forum name)."
+            )
+        forum_services.set_role(db, community, member, Role(role))
+        click.echo(f"{member.display_name} is now {role} of {community.name}.")
 
 
 @forum_cli.command("community-requirements")

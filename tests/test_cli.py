@@ -1,4 +1,5 @@
-"""``flask civicforum ...``: the database commands, create-admin and demo-data.
+"""``flask civicforum ...``: the database commands, create-admin, demo-data, and creating
+communities and giving people roles in them.
 
 The app here is made without ``create_all``: the schema exists only when ``db upgrade``
 made it, as on a real site.
@@ -302,3 +303,64 @@ def test_demo_data_before_the_tables_exist_says_what_to_do(runner: FlaskCliRunne
     result = forum(runner, "demo-data")
     assert result.exit_code == 1
     assert "run `flask civicforum db upgrade` first" in result.output
+
+
+# -- communities and roles ------------------------------------------------------------------
+
+
+def test_create_a_community_and_give_it_a_moderator(
+    runner: FlaskCliRunner, upgraded: None, db: Session
+) -> None:
+    result = forum(
+        runner,
+        "create-community",
+        "patienten",
+        "Patiëntenvereniging",
+        "--members-only",
+        "--approval",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Created 'Patiëntenvereniging' at /forum/c/patienten/" in result.output
+    community = db.scalar(sa.select(Community).where(Community.slug == "patienten"))
+    assert community is not None and not community.is_public and community.needs_approval
+    forum(
+        runner,
+        "create-admin",
+        "--email",
+        "mod@example.org",
+        "--display-name",
+        "Moderator Mo",
+        "--password",
+        PASSWORD,
+    )
+
+    by_address = forum(runner, "set-role", "patienten", "MOD@example.org", "moderator")
+    assert by_address.exit_code == 0, by_address.output
+    assert "Moderator Mo is now moderator of Patiëntenvereniging." in by_address.output
+    by_name = forum(runner, "set-role", "patienten", "moderator mo", "editor")
+    assert by_name.exit_code == 0, by_name.output
+    db.expire_all()
+    roles = list(
+        db.scalars(sa.select(Membership.role).where(Membership.community_id == community.id))
+    )
+    assert roles == [Role.EDITOR.value]
+
+
+def test_create_community_and_set_role_refuse_bad_input(
+    runner: FlaskCliRunner, upgraded: None, db: Session
+) -> None:
+    bad_slug = forum(runner, "create-community", "Met Spaties", "Naam")
+    assert bad_slug.exit_code == 1
+    assert "A short name uses lower-case letters, digits and hyphens." in bad_slug.output
+    assert "Traceback" not in bad_slug.output
+    assert forum(runner, "create-community", "club", "Club").exit_code == 0
+    again = forum(runner, "create-community", "club", "Andere club")
+    assert again.exit_code == 1 and "exists already" in again.output
+    nobody = forum(runner, "set-role", "club", "niemand@example.org", "moderator")
+    assert nobody.exit_code == 1 and "There is no member 'niemand@example.org'" in nobody.output
+    nowhere = forum(runner, "set-role", "bestaat-niet", "niemand", "moderator")
+    assert nowhere.exit_code == 1 and "There is no such community." in nowhere.output
+    wrong_role = forum(runner, "set-role", "club", "niemand", "koning")
+    assert wrong_role.exit_code == 2 and "'koning' is not one of" in wrong_role.output
+    assert db.scalar(sa.select(sa.func.count(Community.id))) == 1
+    assert db.scalar(sa.select(sa.func.count(Membership.id))) == 0

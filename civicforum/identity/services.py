@@ -180,6 +180,15 @@ def find_account(db: Session, email: str) -> LocalAccount | None:
     return db.scalar(select(LocalAccount).where(LocalAccount.email == normalise_email(email)))
 
 
+def find_member(db: Session, who: str) -> Member | None:
+    """A member by the e-mail address of their local account, or by their forum name
+    (ignoring case), as administrators name people on the command line."""
+    if "@" in who:
+        account = find_account(db, who)
+        return account.member if account is not None else None
+    return db.scalar(select(Member).where(Member.display_name_key == who.strip().casefold()))
+
+
 def update_member_settings(
     db: Session,
     member: Member,

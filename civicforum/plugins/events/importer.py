@@ -27,9 +27,9 @@ from ...errors import ServiceError
 from ...extension import state
 from ...forum.models import Community
 from ...forum.services import Limits
-from ...identity.models import LocalAccount, Member
+from ...identity.models import Member
 from ...identity.providers import load_actor
-from ...identity.services import normalise_email
+from ...identity.services import find_member
 from ...policy import Actor
 from . import ical, services
 from .details import VENUE_ADDRESS_MAX, VENUE_NAME_MAX, EventDetails
@@ -218,12 +218,7 @@ def import_events(
 
 
 def _find_organiser(db: Session, who: str) -> Member:
-    if "@" in who:
-        found = db.scalar(
-            select(Member).join(LocalAccount).where(LocalAccount.email == normalise_email(who))
-        )
-    else:
-        found = db.scalar(select(Member).where(Member.display_name_key == who.strip().casefold()))
+    found = find_member(db, who)
     if found is None:
         raise click.ClickException(
             f"There is no member {who!r} (give an e-mail address or a name)."
