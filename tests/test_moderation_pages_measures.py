@@ -191,6 +191,12 @@ BAD_INPUT = [
     ("mute", {}, {}, "Say how long this measure lasts."),
     ("mute", {}, {"duration": "twee", "unit": "days"}, "Give how long as a whole number."),
     ("mute", {}, {"duration": "400", "unit": "days"}, "A measure can last at most a year."),
+    (
+        "mute",
+        {},
+        {"duration": "99999999999999999", "unit": "days"},
+        "A measure can last at most a year.",
+    ),
     ("content_warning", {}, {"label": "  "}, "Write the content warning."),
     ("slow_mode", {}, {"interval_minutes": "0"}, "choose 1 to 1440 minutes between two posts"),
     (
@@ -418,7 +424,7 @@ def test_turning_a_held_post_down_is_a_measure_with_reasons(
 
 
 def test_help_resources_are_listed_and_sent_to_a_member_privately(
-    client: FlaskClient, db: Session, world: ModerationWorld
+    client: FlaskClient, db: Session, world: ModerationWorld, make_member: Callable[..., Member]
 ) -> None:
     sign_in(client, world.moderator)
     url = "/forum/c/leesclub/moderation/help"
@@ -449,6 +455,14 @@ def test_help_resources_are_listed_and_sent_to_a_member_privately(
     sign_in(client, world.author)
     assert "A word from the moderators" not in visible(client.get("/forum/", headers=EN))
     sign_in(client, world.moderator)
+    stranger = make_member("Buitenstaander")
+    elsewhere = send(
+        client,
+        f"/forum/c/leesclub/moderation/signpost?member={stranger.id}",
+        {"note": "Hallo.", "member": str(stranger.id)},
+    )
+    assert elsewhere.status_code == 404
+    assert "This person is not a member of this community." in visible(elsewhere)
     sent = send(
         client,
         f"/forum/c/leesclub/moderation/signpost?member={world.author.id}",

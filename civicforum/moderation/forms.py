@@ -29,6 +29,7 @@ from .wording import CATEGORY_NAMES, STATEMENT_CATEGORY_NAMES
 #: The ground of a report or a measure: a house rule by id ("rule-3"), or the law.
 ILLEGAL = "illegal"
 UNITS = {"minutes": 1, "hours": 60, "days": 24 * 60}
+LONGEST = 10**9  # minutes: far beyond any measure, well within what a timedelta holds
 
 
 def rule_choices(rules: Sequence[HouseRule], language: str) -> list[tuple[str, str]]:
@@ -42,7 +43,7 @@ def rule_choices(rules: Sequence[HouseRule], language: str) -> list[tuple[str, s
 
 def chosen_rule(value: str | None) -> int | None:
     """The house rule's id of a ground choice; None for the law or nothing chosen."""
-    if value and value.startswith("rule-") and value[5:].isdigit() and len(value) < 16:
+    if value and value.startswith("rule-") and value[5:].isdigit() and len(value) <= 14:
         return int(value[5:])
     return None
 
@@ -169,10 +170,12 @@ class MeasureForm(FlaskForm):
     decide = SubmitField(_l("Take this measure"))
 
     def length(self) -> dt.timedelta | None:
-        """The duration asked for; None when left empty."""
+        """The duration asked for; None when left empty. Absurd lengths are cut to
+        centuries (the service refuses anything beyond a year), not left to overflow."""
         if self.duration.data is None:
             return None
-        return dt.timedelta(minutes=self.duration.data * UNITS.get(self.unit.data or "", 1))
+        minutes = self.duration.data * UNITS.get(self.unit.data or "", 1)
+        return dt.timedelta(minutes=max(-LONGEST, min(LONGEST, minutes)))
 
 
 class LiftForm(FlaskForm):

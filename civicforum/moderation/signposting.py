@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from .. import clock, policy
 from ..errors import NotFound, ServiceError
-from ..forum.models import Community
+from ..forum.models import Community, Membership
 from ..i18n import gettext as _
 from ..identity.models import Member
 from .checks import EXPLANATION_MAX, line, require, text, writing
@@ -133,9 +133,17 @@ def signpost(
 ) -> ModerationMessage:
     """Privately send a member the community's help resources, with a word of one's own.
 
+    :raises NotFound: when the member is not (and never asked to be) in the community.
     :raises ServiceError: when the community lists no help resources.
     """
     require(policy.can_moderate(actor, community))
+    belongs = db.scalar(
+        select(Membership.id).where(
+            Membership.community_id == community.id, Membership.member_id == member.id
+        )
+    )
+    if belongs is None:
+        raise NotFound(_("This person is not a member of this community."))
     note = text(note, "note", maximum=EXPLANATION_MAX)
     resources = help_resources(db, community)
     if not resources:

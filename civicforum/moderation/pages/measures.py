@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from ... import policy
-from ...errors import Conflict, NotAllowed, ServiceError
+from ...errors import Conflict, NotAllowed, NotFound, ServiceError
 from ...extension import db_session, state
 from ...forum import queries as forum_queries
 from ...forum.forms import attach_error
@@ -249,6 +249,8 @@ def signpost(slug: str) -> Any:
     if form.validate_on_submit():
         try:
             signposting.signpost(db, current_actor(), community, member, form.note.data or "")
+        except (NotAllowed, NotFound):
+            raise
         except ServiceError as error:
             attach_error(form, error)
             status = 422
