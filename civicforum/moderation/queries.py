@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from .. import clock
@@ -111,42 +112,43 @@ class Waiting:
         return self.reports + self.held_posts + self.appeals
 
 
+def _per_community(db: Session, query: Select[Any, Any]) -> dict[int, int]:
+    return {cid: n for cid, n in db.execute(query).all() if cid is not None}
+
+
 def waiting(db: Session, community_ids: Iterable[int]) -> dict[int, Waiting]:
     """Open reports, held posts and open appeals per community: three statements."""
     ids = sorted(set(community_ids))
     if not ids:
         return {}
-    reports = dict(
-        db.execute(
-            select(Report.community_id, func.count(Report.id))
-            .where(Report.community_id.in_(ids), Report.status == ReportStatus.OPEN.value)
-            .group_by(Report.community_id)
-        ).all()
+    reports = _per_community(
+        db,
+        select(Report.community_id, func.count(Report.id))
+        .where(Report.community_id.in_(ids), Report.status == ReportStatus.OPEN.value)
+        .group_by(Report.community_id),
     )
-    held = dict(
-        db.execute(
-            select(Topic.community_id, func.count(Post.id))
-            .join(Topic, Topic.id == Post.topic_id)
-            .where(
-                Topic.community_id.in_(ids),
-                Post.held.is_(True),
-                Post.hidden_at.is_(None),
-                Post.deleted_at.is_(None),
-            )
-            .group_by(Topic.community_id)
-        ).all()
+    held = _per_community(
+        db,
+        select(Topic.community_id, func.count(Post.id))
+        .join(Topic, Topic.id == Post.topic_id)
+        .where(
+            Topic.community_id.in_(ids),
+            Post.held.is_(True),
+            Post.hidden_at.is_(None),
+            Post.deleted_at.is_(None),
+        )
+        .group_by(Topic.community_id),
     )
-    appeals = dict(
-        db.execute(
-            select(Decision.community_id, func.count(Appeal.id))
-            .join(Decision, Decision.id == Appeal.decision_id)
-            .where(
-                Decision.community_id.in_(ids),
-                Decision.measure.not_in([m.value for m in SITE_WIDE]),
-                Appeal.outcome.is_(None),
-            )
-            .group_by(Decision.community_id)
-        ).all()
+    appeals = _per_community(
+        db,
+        select(Decision.community_id, func.count(Appeal.id))
+        .join(Decision, Decision.id == Appeal.decision_id)
+        .where(
+            Decision.community_id.in_(ids),
+            Decision.measure.not_in([m.value for m in SITE_WIDE]),
+            Appeal.outcome.is_(None),
+        )
+        .group_by(Decision.community_id),
     )
     return {cid: Waiting(reports.get(cid, 0), held.get(cid, 0), appeals.get(cid, 0)) for cid in ids}
 

@@ -7,15 +7,14 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from ...errors import ServiceError
 from ...extension import db_session
 from ...forum import services as forum_services
-from ...forum.forms import ConfirmForm, attach_error
+from ...forum.forms import ConfirmForm
 from ...forum.views import current_actor
 from ...i18n import gettext as _
 from .. import rules, signposting
 from ..forms import HelpResourceForm, RuleForm
-from .common import community_for_moderators, number_form
+from .common import community_for_moderators, form_cycle, number_form
 
 
 def register(bp: Blueprint) -> None:
@@ -72,25 +71,22 @@ def manage_rules(slug: str) -> Any:
     db = db_session()
     community = community_for_moderators(slug)
     form = RuleForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            rule = rules.add_rule(db, current_actor(), community, _wording(form))
-        except ServiceError as error:
-            attach_error(form, error)
-            status = 422
-        else:
-            flash(_("House rule %(n)d is added.", n=rule.number), "civicforum")
-            return redirect(url_for("civicforum.manage_rules", slug=slug))
-    elif form.is_submitted():
-        status = 422
-    return render_template(
-        "civicforum/moderation/manage_rules.html",
-        community=community,
-        rules=rules.community_rules(db, community),
-        form=form,
-        order_form=ConfirmForm(),
-    ), status
+
+    def add() -> str:
+        rule = rules.add_rule(db, current_actor(), community, _wording(form))
+        return _("House rule %(n)d is added.", n=rule.number)
+
+    done, status = form_cycle(form, add, url_for("civicforum.manage_rules", slug=slug))
+    return done or (
+        render_template(
+            "civicforum/moderation/manage_rules.html",
+            community=community,
+            rules=rules.community_rules(db, community),
+            form=form,
+            order_form=ConfirmForm(),
+        ),
+        status,
+    )
 
 
 def edit_rule(slug: str, rule_id: int) -> Any:
@@ -98,28 +94,21 @@ def edit_rule(slug: str, rule_id: int) -> Any:
     community = community_for_moderators(slug)
     rule = rules.get_rule(db, community, rule_id)
     form = RuleForm(obj=rule if request.method == "GET" else None)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            rules.edit_rule(db, current_actor(), rule, _wording(form))
-        except ServiceError as error:
-            db.rollback()
-            attach_error(form, error)
-            status = 422
-        else:
-            flash(
-                _(
-                    "House rule %(n)d is changed; earlier decisions keep the wording they cited.",
-                    n=rule.number,
-                ),
-                "civicforum",
-            )
-            return redirect(url_for("civicforum.manage_rules", slug=slug))
-    elif form.is_submitted():
-        status = 422
-    return render_template(
-        "civicforum/moderation/edit_rule.html", community=community, rule=rule, form=form
-    ), status
+
+    def change() -> str:
+        rules.edit_rule(db, current_actor(), rule, _wording(form))
+        return _(
+            "House rule %(n)d is changed; earlier decisions keep the wording they cited.",
+            n=rule.number,
+        )
+
+    done, status = form_cycle(form, change, url_for("civicforum.manage_rules", slug=slug))
+    return done or (
+        render_template(
+            "civicforum/moderation/edit_rule.html", community=community, rule=rule, form=form
+        ),
+        status,
+    )
 
 
 def move_rule(slug: str) -> Any:
@@ -154,25 +143,22 @@ def manage_help(slug: str) -> Any:
     db = db_session()
     community = community_for_moderators(slug)
     form = HelpResourceForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            signposting.add_help_resource(db, current_actor(), community, _resource(form))
-        except ServiceError as error:
-            attach_error(form, error)
-            status = 422
-        else:
-            flash(_("The help resource is listed."), "civicforum")
-            return redirect(url_for("civicforum.manage_help", slug=slug))
-    elif form.is_submitted():
-        status = 422
-    return render_template(
-        "civicforum/moderation/manage_help.html",
-        community=community,
-        resources=signposting.help_resources(db, community),
-        form=form,
-        remove_form=ConfirmForm(),
-    ), status
+
+    def add() -> str:
+        signposting.add_help_resource(db, current_actor(), community, _resource(form))
+        return _("The help resource is listed.")
+
+    done, status = form_cycle(form, add, url_for("civicforum.manage_help", slug=slug))
+    return done or (
+        render_template(
+            "civicforum/moderation/manage_help.html",
+            community=community,
+            resources=signposting.help_resources(db, community),
+            form=form,
+            remove_form=ConfirmForm(),
+        ),
+        status,
+    )
 
 
 def edit_help(slug: str, resource_id: int) -> Any:
@@ -180,22 +166,18 @@ def edit_help(slug: str, resource_id: int) -> Any:
     community = community_for_moderators(slug)
     found = signposting.get_help_resource(db, community, resource_id)
     form = HelpResourceForm(obj=found if request.method == "GET" else None)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            signposting.edit_help_resource(db, current_actor(), community, found, _resource(form))
-        except ServiceError as error:
-            db.rollback()
-            attach_error(form, error)
-            status = 422
-        else:
-            flash(_("The help resource is changed."), "civicforum")
-            return redirect(url_for("civicforum.manage_help", slug=slug))
-    elif form.is_submitted():
-        status = 422
-    return render_template(
-        "civicforum/moderation/edit_help.html", community=community, resource=found, form=form
-    ), status
+
+    def change() -> str:
+        signposting.edit_help_resource(db, current_actor(), community, found, _resource(form))
+        return _("The help resource is changed.")
+
+    done, status = form_cycle(form, change, url_for("civicforum.manage_help", slug=slug))
+    return done or (
+        render_template(
+            "civicforum/moderation/edit_help.html", community=community, resource=found, form=form
+        ),
+        status,
+    )
 
 
 def remove_help(slug: str, resource_id: int) -> Any:

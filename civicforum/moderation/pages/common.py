@@ -3,11 +3,17 @@ the query string, and the choice of ground on a form."""
 
 from __future__ import annotations
 
-from flask import abort, request
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, flash, redirect, request
+from werkzeug.wrappers import Response
 
 from ... import policy
+from ...errors import NotAllowed, NotFound, ServiceError
 from ...extension import db_session
 from ...forum import services as forum_services
+from ...forum.forms import attach_error
 from ...forum.models import Community
 from ...forum.views import current_actor, require
 from ...i18n import get_locale
@@ -55,3 +61,26 @@ def ground_of(choice: str | None) -> tuple[Ground | None, int | None]:
     if choice == ILLEGAL:
         return Ground.ILLEGAL, None
     return None, None
+
+
+def form_cycle(form: Any, write: Callable[[], str], to: str) -> tuple[Response | None, int]:
+    """Send a submitted, valid form through ``write``, which writes and returns what to
+    tell the person; then go to ``to``.
+
+    :returns: (the redirect, 302) when it was written; (None, 422) with the refusal shown
+        beside its field when a rule refused, or the form was sent incomplete; (None, 200)
+        when the page is only being shown. Refusals by the policy, or for something that
+        does not exist, still answer with their own page.
+    """
+    if not form.validate_on_submit():
+        return None, 422 if form.is_submitted() else 200
+    try:
+        done = write()
+    except (NotAllowed, NotFound):
+        raise
+    except ServiceError as error:
+        db_session().rollback()
+        attach_error(form, error)
+        return None, 422
+    flash(done, "civicforum")
+    return redirect(to), 302

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from ... import policy
-from ...errors import Conflict, NotAllowed, NotFound, ServiceError
+from ...errors import Conflict, NotAllowed, ServiceError
 from ...extension import db_session, state
 from ...forum import queries as forum_queries
 from ...forum.forms import attach_error
@@ -23,7 +23,7 @@ from .. import queries as moderation_queries
 from ..forms import LiftForm, MeasureForm, SignpostForm, measure_value
 from ..models import SITE_WIDE, Ground, Measure, Report
 from ..wording import measure_name
-from .common import community_for_moderators, ground_choices, ground_of, number_arg
+from .common import community_for_moderators, form_cycle, ground_choices, ground_of, number_arg
 
 #: The rungs that fit each kind of thing a measure can be about, mild to strong.
 ABOUT_POST = (
@@ -245,26 +245,17 @@ def signpost(slug: str) -> Any:
         abort(404)
     form = SignpostForm()
     form.member.data = str(member.id)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            signposting.signpost(db, current_actor(), community, member, form.note.data or "")
-        except (NotAllowed, NotFound):
-            raise
-        except ServiceError as error:
-            attach_error(form, error)
-            status = 422
-        else:
-            flash(
-                _(
-                    "%(name)s is sent the help resources; only they can read it.",
-                    name=member.display_name,
-                ),
-                "civicforum",
-            )
-            return redirect(url_for("civicforum.moderation_queue", slug=slug))
-    elif form.is_submitted():
-        status = 422
+
+    def send() -> str:
+        signposting.signpost(db, current_actor(), community, member, form.note.data or "")
+        return _(
+            "%(name)s is sent the help resources; only they can read it.",
+            name=member.display_name,
+        )
+
+    done, status = form_cycle(form, send, url_for("civicforum.moderation_queue", slug=slug))
+    if done is not None:
+        return done
     return render_template(
         "civicforum/moderation/signpost.html",
         community=community,

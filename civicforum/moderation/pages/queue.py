@@ -13,14 +13,14 @@ from ... import policy
 from ...errors import ServiceError
 from ...extension import db_session, state
 from ...forum import queries as forum_queries
-from ...forum.forms import ConfirmForm, attach_error
+from ...forum.forms import ConfirmForm
 from ...forum.models import Post
 from ...forum.views import current_actor, page_number, require
 from ...i18n import gettext as _
 from .. import appeals, mailing, premoderation, queries, reports
 from ..forms import DismissForm, PremoderationForm
 from ..models import ReportTarget
-from .common import community_for_moderators
+from .common import community_for_moderators, form_cycle
 
 GROUPS_PER_PAGE = 20
 
@@ -176,25 +176,17 @@ def premoderation_settings(slug: str) -> Any:
     community = community_for_moderators(slug)
     current = premoderation.premoderation(db, community)
     form = PremoderationForm(obj=current if request.method == "GET" else None)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            premoderation.set_premoderation(
-                db,
-                current_actor(),
-                community,
-                premoderation.Premoderation(
-                    form.hold_first_posts.data or 0, bool(form.hold_everything.data)
-                ),
-            )
-        except ServiceError as error:
-            attach_error(form, error)
-            status = 422
-        else:
-            flash(_("Pre-moderation is saved."), "civicforum")
-            return redirect(url_for("civicforum.premoderation_settings", slug=slug))
-    elif form.is_submitted():
-        status = 422
-    return render_template(
-        "civicforum/moderation/settings.html", community=community, form=form
-    ), status
+
+    def save() -> str:
+        setting = premoderation.Premoderation(
+            form.hold_first_posts.data or 0, bool(form.hold_everything.data)
+        )
+        premoderation.set_premoderation(db, current_actor(), community, setting)
+        return _("Pre-moderation is saved.")
+
+    here = url_for("civicforum.premoderation_settings", slug=slug)
+    done, status = form_cycle(form, save, here)
+    return done or (
+        render_template("civicforum/moderation/settings.html", community=community, form=form),
+        status,
+    )
