@@ -106,3 +106,19 @@ def test_report_measure_appeal_and_reversal(new_context: Contexts, live_site: Li
 
     elsewhere = [url for url in requested if urlsplit(url).hostname != "127.0.0.1"]
     assert requested and not elsewhere, elsewhere
+
+
+def test_screenshot_of_the_transparency_report(new_context: Contexts, live_site: LiveSite) -> None:
+    """The picture in the README: the transparency report of Leesclub, in Dutch."""
+    from .test_flows import SCREENSHOTS
+
+    page = new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto("/forum/c/leesclub/transparency")
+    expect(page.locator("svg.cf-chart")).to_have_count(4)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    # From the top of the page to the end of the chart of grounds.
+    grounds = page.locator(".cf-figure").nth(1).bounding_box()
+    assert grounds is not None
+    bottom = grounds["y"] + grounds["height"] + 16
+    clip = {"x": 0, "y": 0, "width": 1280, "height": bottom}
+    page.screenshot(path=SCREENSHOTS / "transparency.png", full_page=True, clip=clip)
