@@ -14,6 +14,7 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import HTTPException, NotFound
 
 from . import i18n
+from .curation.context import curation_context
 from .errors import ServiceError
 from .extension import state
 from .forum import display
@@ -33,6 +34,7 @@ def make_blueprint(settings: Settings, plugins: Plugins) -> Blueprint:
         static_url_path="/static",
     )
 
+    from .curation.pages import register as register_curation
     from .forum.views import register as register_forum
     from .identity.views import register as register_identity
     from .moderation.pages import register as register_moderation
@@ -40,6 +42,7 @@ def make_blueprint(settings: Settings, plugins: Plugins) -> Blueprint:
     register_forum(bp)
     register_identity(bp)
     register_moderation(bp)
+    register_curation(bp)
     plugins.manager.hook.civicforum_routes(blueprint=bp)
 
     @bp.route("/<path:unknown>")
@@ -85,6 +88,7 @@ def _template_context() -> dict[str, Any]:
         "cf_linked": lambda provider: _linked(forum, provider),
         "cf_attribute_label": attribute_label,
         **moderation_context(),
+        **curation_context(),
     }
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 
 from . import migrate
+from .curation.cli import information_cli
 from .demo import DEMO_PASSWORD, load_demo_data
 from .errors import ServiceError
 from .extension import state
@@ -25,6 +26,7 @@ from .identity.services import find_member, normalise_email, register_local_acco
 from .pluginmanager import PluginLoadError, Plugins
 
 forum_cli = AppGroup("civicforum", help="Manage the forum: database, administrators, demo data.")
+forum_cli.add_command(information_cli)
 
 
 def make_cli(plugins: Plugins) -> AppGroup:

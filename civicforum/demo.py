@@ -35,6 +35,7 @@ from .demo_content import (
     DemoPerson,
     DemoTopic,
 )
+from .demo_curation import load_curation_demo
 from .forum import services as forum
 from .forum.models import Community, Membership, Post, Role, Topic
 from .identity import services as identity
@@ -98,6 +99,8 @@ def load_demo_data(
     for spec in COMMUNITIES:
         _rules_and_help(db, spec, communities[spec.slug], members)
     _moderation(db, communities, members)
+    report("Reliable information checked by the editors")
+    load_curation_demo(db, communities, members)
 
     after = _counts(db)
     return DemoResult(

@@ -68,6 +68,7 @@ PEOPLE: tuple[DemoPerson, ...] = (
     DemoPerson("femke", "Femke (bibliotheek)", "moderator of Leesclub and Mantelzorgers"),
     DemoPerson("karim", "Karim (bibliotheek)", "moderator of Leesclub and Digitale hulp"),
     DemoPerson("joost", "Joost (Digitaal Hulpplein)", "editor of Digitale hulp"),
+    DemoPerson("ingrid", "Ingrid (Digitaal Hulpplein)", "editor of Digitale hulp"),
     DemoPerson("anneke", "Anneke", "member"),
     DemoPerson("bram", "Bram", "member"),
     DemoPerson("sevda", "Sevda", "member"),
@@ -143,7 +144,7 @@ COMMUNITIES: tuple[DemoCommunity, ...] = (
         visibility=Visibility.PUBLIC,
         join_policy=JoinPolicy.OPEN,
         moderators=("karim",),
-        editors=("joost",),
+        editors=("joost", "ingrid"),
         members=("henk", "sevda", "anneke", "bram"),
     ),
     DemoCommunity(

@@ -129,3 +129,8 @@ def markup_gettext(message: str, **variables: Any) -> Markup:
 
 def format_day(moment: dt.datetime, style: str = "long") -> str:
     return format_date(moment.astimezone(_zone()), style, locale=get_locale())
+
+
+def format_calendar_day(day: dt.date, style: str = "long") -> str:
+    """A calendar day (no time, no zone) in the page's language."""
+    return format_date(day, style, locale=get_locale())

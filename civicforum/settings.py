@@ -394,6 +394,12 @@ SPECS: tuple[Spec, ...] = (
         "Seconds a password-reset link stays valid.",
     ),
     Spec(
+        "CIVICFORUM_REVIEW_MONTHS",
+        12,
+        _whole(1, 60),
+        "Months after which verified information is due to be checked again, as the approving editor's form proposes it.",
+    ),
+    Spec(
         PLUGINS_KEY,
         BUILTIN_PLUGINS,
         _plugin_names,
@@ -467,6 +473,7 @@ class Settings:
     new_member_days: int
     ratelimit_storage_url: str
     password_reset_max_age: int
+    review_months: int
     oidc_providers: tuple[OidcProvider, ...]
     oidc_clock_skew: int
     mail_server: str | None

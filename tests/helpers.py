@@ -161,3 +161,45 @@ def moderation_world(
     )
     post = db.scalars(select(Post).where(Post.topic_id == topic.id)).one()
     return ModerationWorld(community, moderator, second, author, reader, admin, rule, topic, post)
+
+
+# -- trusted information -----------------------------------------------------------------
+
+
+@dataclass
+class CurationWorld:
+    """A community with two editors, a member who posted, and a reader."""
+
+    community: Community
+    editor: Member
+    second_editor: Member
+    member: Member
+    reader: Member
+    topic: Topic
+    post: Post
+
+
+def curation_world(
+    db: Session, make_member: Callable[..., Member], make_community: Callable[..., Community]
+) -> CurationWorld:
+    community = make_community("digitale-hulp")
+    editor = make_member("Joost")
+    second = make_member("Ingrid")
+    member = make_member("Henk")
+    reader = make_member("Bram")
+    add_member(db, community, editor, Role.EDITOR)
+    add_member(db, community, second, Role.EDITOR)
+    add_member(db, community, member)
+    add_member(db, community, reader)
+    topic = forum_services.start_topic(
+        db,
+        actor_of(db, member),
+        community,
+        title="DigiD-app installeren",
+        body="Leg het paspoort plat neer, dan lukt het scannen.",
+        publish_as=PublishAs.PSEUDONYM,
+        submission_token="curation-topic",
+        limits=forum_services.Limits(max_title_length=150, max_post_length=20000),
+    )
+    post = db.scalars(select(Post).where(Post.topic_id == topic.id)).one()
+    return CurationWorld(community, editor, second, member, reader, topic, post)

@@ -364,3 +364,28 @@ def test_create_community_and_set_role_refuse_bad_input(
     assert wrong_role.exit_code == 2 and "'koning' is not one of" in wrong_role.output
     assert db.scalar(sa.select(sa.func.count(Community.id))) == 1
     assert db.scalar(sa.select(sa.func.count(Membership.id))) == 0
+
+
+def test_site_editors_are_named_and_removed(
+    runner: FlaskCliRunner, upgraded: None, db: Session
+) -> None:
+    forum(
+        runner,
+        "create-admin",
+        "--email",
+        "red@example.org",
+        "--display-name",
+        "Redacteur",
+        "--password",
+        PASSWORD,
+    )
+    made = forum(runner, "information", "site-editor", "red@example.org")
+    assert made.exit_code == 0 and "Redacteur is now an editor of every community." in made.output
+    member = db.scalar(sa.select(Member).where(Member.display_name == "Redacteur"))
+    assert member is not None and member.is_site_editor
+    removed = forum(runner, "information", "site-editor", "redacteur", "--remove")
+    assert removed.exit_code == 0 and "no longer a site-wide editor" in removed.output
+    db.expire_all()
+    assert not member.is_site_editor
+    nobody = forum(runner, "information", "site-editor", "niemand@example.org")
+    assert nobody.exit_code == 1 and "There is no member" in nobody.output

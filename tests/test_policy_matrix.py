@@ -157,6 +157,11 @@ def urls(world: World, kind: str) -> dict[str, str]:
         "my_decisions": "/forum/my/decisions",
         "my_reports": "/forum/my/reports",
         "moderation_overview": "/forum/moderation/",
+        "reliable": f"/forum/c/{community.slug}/reliable/",
+        "reliable_json": f"/forum/c/{community.slug}/reliable.json",
+        "new_article": f"/forum/c/{community.slug}/reliable/new",
+        "verify_post": f"/forum/p/{first_post_id}/verify",
+        "editors_dashboard": "/forum/editors/",
     }
 
 
@@ -191,7 +196,15 @@ def expected(kind: str, page: str, role: str) -> int:
         return 403 if role == "visitor" else 200
     if page == "moderation_overview":
         return 200 if role in MANAGERS else 403
+    # Trusted information: read like the community, written by its editors.
+    if page in ("reliable", "reliable_json"):
+        return 200 if reads else 403
+    if page in ("new_article", "verify_post", "editors_dashboard"):
+        return 200 if role in EDITORS else 403
     raise AssertionError(page)
+
+
+EDITORS = {"editor", "admin", "site_admin"}
 
 
 MODERATOR_PAGES = (
@@ -227,6 +240,11 @@ CASES = [
         "my_decisions",
         "my_reports",
         "moderation_overview",
+        "reliable",
+        "reliable_json",
+        "new_article",
+        "verify_post",
+        "editors_dashboard",
     ]
     for role in ROLES
 ]

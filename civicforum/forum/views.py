@@ -10,6 +10,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from .. import policy
+from ..curation import queries as curation_queries
 from ..errors import NotAllowed
 from ..extension import db_session, state
 from ..i18n import gettext as _
@@ -117,6 +118,9 @@ def topic_page(topic_id: int) -> str:
         ),
         lock=moderation_queries.topic_lock(db, topic),
         moderating=policy.is_moderator(actor, topic.community),
+        # Editors' verdicts on posts, shown where the posts are, in their place.
+        checked=curation_queries.verifications_on_posts(db, (p.id for p in posts.items)),
+        editing=policy.is_editor(actor, topic.community),
         can_report=policy.can_report(actor, topic.community),
         # A hidden post keeps its place; its text is for its author and the moderators.
         shown={p.id: policy.can_view_post(actor, p) for p in posts.items},

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
@@ -54,6 +54,8 @@ class Member(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     publish_as: Mapped[str] = mapped_column(String(16), default=PublishAs.PSEUDONYM.value)
     is_site_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # An editor of every community's reliable information (see civicforum.curation).
+    is_site_editor: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
     # When the member last read their decisions from the moderators ("my decisions"):
     # newer ones are pointed out in the navigation until then.

@@ -44,6 +44,39 @@ from .base import (
 from .base import (
     readable_communities_clause as readable_communities_clause,
 )
+from .curation import (
+    EDITING_ROLES as EDITING_ROLES,
+)
+from .curation import (
+    can_approve as can_approve,
+)
+from .curation import (
+    can_dispute as can_dispute,
+)
+from .curation import (
+    can_edit_information as can_edit_information,
+)
+from .curation import (
+    can_uphold as can_uphold,
+)
+from .curation import (
+    can_verify_post as can_verify_post,
+)
+from .curation import (
+    can_view_editors_dashboard as can_view_editors_dashboard,
+)
+from .curation import (
+    can_view_item as can_view_item,
+)
+from .curation import (
+    edits_anywhere as edits_anywhere,
+)
+from .curation import (
+    is_editor as is_editor,
+)
+from .curation import (
+    is_on_display as is_on_display,
+)
 from .forum import (
     can_delete_post as can_delete_post,
 )

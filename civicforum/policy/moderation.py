@@ -193,15 +193,7 @@ APPEAL_MONTHS = 6
 def appeal_deadline(decision: Decision) -> dt.datetime:
     """Six calendar months after the decision (DSA Article 20(1)); the 31st of a shorter
     month becomes that month's last day."""
-    start = decision.decided_at
-    months = start.month - 1 + APPEAL_MONTHS
-    year, month = start.year + months // 12, months % 12 + 1
-    day = start.day
-    while True:
-        try:
-            return start.replace(year=year, month=month, day=day)
-        except ValueError:  # no 31 June: the last day of the month
-            day -= 1
+    return clock.months_after(decision.decided_at, APPEAL_MONTHS)
 
 
 def can_appeal(actor: Actor, decision: Decision) -> Verdict:
