@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from civicforum.curation import workflow
 from civicforum.curation.content import Content, Source
-from civicforum.curation.models import ItemTransition, VerifiedItem
+from civicforum.curation.models import ItemTransition, Verdict, VerifiedItem
 from civicforum.forum.models import Community
 from civicforum.identity.models import Member
 
@@ -374,3 +374,28 @@ def test_who_sees_and_does_what(client: FlaskClient, db: Session, world: Curatio
     sign_in(client, world.editor)
     assert client.get("/forum/editors/").status_code == 200
     assert "/forum/editors/" in text(client.get("/forum/", headers=EN))
+
+
+def test_a_verdict_outlives_its_post_without_showing_it(
+    client: FlaskClient, db: Session, world: CurationWorld
+) -> None:
+    editor, second = actor_of(db, world.editor), actor_of(db, world.second_editor)
+    item = workflow.create_verification(
+        db,
+        editor,
+        world.post,
+        Content(
+            "Plat neerleggen helpt",
+            "Klopt.",
+            (Source("DigiD", "https://www.digid.nl/hulp", dt.date(2030, 3, 1)),),
+            Verdict.ACCURATE,
+        ),
+    )
+    workflow.submit(db, editor, item)
+    workflow.approve(db, second, item, START + dt.timedelta(days=300))
+    world.post.deleted_at = START
+    db.commit()
+    sign_in(client, world.reader)
+    page = visible(client.get(f"/forum/info/{item.id}", headers=EN))
+    assert "Plat neerleggen helpt" in page and "Accurate" in page
+    assert "Leg het paspoort plat neer" not in page

@@ -66,7 +66,12 @@ def item_page(
     actor = current_actor()
     item = readable_item(item_id)
     post = item.post
-    shown_post = post if post is not None and policy.can_view_post(actor, post) else None
+    # The post a verdict is about, when the reader may read it (never once deleted).
+    shown_post = (
+        post
+        if post is not None and not post.is_deleted and policy.can_view_post(actor, post)
+        else None
+    )
     on_display = policy.is_on_display(item)
     described = None
     if on_display:
