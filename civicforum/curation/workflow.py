@@ -396,21 +396,22 @@ def recheck(db: Session, actor: policy.Actor, item: VerifiedItem, note: str = ""
         status = item.effective_status(clock.now())
         if Action.RECHECK not in allowed_actions(status) or item.published is None:
             raise _refuse(Action.RECHECK, status)
-        current = item.published
-        content = Content(
-            current.title,
-            current.body,
-            tuple(_as_source(s) for s in current.sources),
-            current.verdict_,
+        revision = _write_revision(
+            db, item, actor, _content_of(item.published), RevisionState.IN_REVIEW
         )
-        revision = _write_revision(db, item, actor, content, RevisionState.IN_REVIEW)
         _move(db, item, Action.RECHECK, actor, note, revision)
         db.commit()
     return revision
 
 
-def _as_source(source: ItemSource) -> Source:
-    return Source(source.citation, source.url, source.consulted_on)
+def _content_of(revision: ItemRevision) -> Content:
+    """What a revision says, to start a new one from."""
+    return Content(
+        revision.title,
+        revision.body,
+        tuple(Source(s.citation, s.url, s.consulted_on) for s in revision.sources),
+        revision.verdict_,
+    )
 
 
 def withdraw(db: Session, actor: policy.Actor, item: VerifiedItem, note: str) -> VerifiedItem:
@@ -439,10 +440,7 @@ def reopen(db: Session, actor: policy.Actor, item: VerifiedItem, note: str = "")
         status = item.effective_status(clock.now())
         if Action.REOPEN not in allowed_actions(status) or latest is None:
             raise _refuse(Action.REOPEN, status)
-        content = Content(
-            latest.title, latest.body, tuple(_as_source(s) for s in latest.sources), latest.verdict_
-        )
-        revision = _write_revision(db, item, actor, content, RevisionState.DRAFT)
+        revision = _write_revision(db, item, actor, _content_of(latest), RevisionState.DRAFT)
         _move(db, item, Action.REOPEN, actor, note, revision)
         item.published_revision_id = None
         item.review_due_at = None
