@@ -23,7 +23,14 @@ from .. import queries as moderation_queries
 from ..forms import LiftForm, MeasureForm, SignpostForm, measure_value
 from ..models import SITE_WIDE, Ground, Measure, Report
 from ..wording import measure_name
-from .common import community_for_moderators, form_cycle, ground_choices, ground_of, number_arg
+from .common import (
+    community_for_moderators,
+    form_cycle,
+    ground_choices,
+    ground_of,
+    number_arg,
+    number_form,
+)
 
 #: The rungs that fit each kind of thing a measure can be about, mild to strong.
 ABOUT_POST = (
@@ -90,10 +97,7 @@ class Subject:
 
 def _subject(community: Community) -> Subject:
     db = db_session()
-    report_id = number_arg("report")
-    if report_id is None and request.method == "POST":
-        raw = request.form.get("report", "")
-        report_id = int(raw) if raw.isdigit() and len(raw) <= 9 else None
+    report_id = number_arg("report") or number_form("report")
     if report_id is not None:
         report = reports.get_report(db, community, report_id)
         if not report.is_open:
@@ -236,10 +240,7 @@ def signpost(slug: str) -> Any:
     """Privately send one member the community's help resources."""
     db = db_session()
     community = community_for_moderators(slug)
-    member_id = number_arg("member")
-    if member_id is None and request.method == "POST":
-        raw = request.form.get("member", "")
-        member_id = int(raw) if raw.isdigit() and len(raw) <= 9 else None
+    member_id = number_arg("member") or number_form("member")
     member = db.get(Member, member_id) if member_id is not None else None
     if member is None:
         abort(404)
