@@ -24,25 +24,27 @@ from sqlalchemy.orm import Session
 from .clock import now
 from .demo_content import (
     COMMUNITIES,
-    DEMO_MODERATION,
     DEMO_PASSWORD,
     EDITS,
     EMAIL_DOMAIN,
     PEOPLE,
     TOPICS,
     DemoCommunity,
-    DemoMeasure,
     DemoPerson,
     DemoTopic,
+    demo_token,
 )
 from .demo_curation import load_curation_demo
+from .demo_moderation import MODERATED_TOPICS, load_moderation_demo
 from .forum import services as forum
 from .forum.models import Community, Membership, Post, Role, Topic
 from .identity import services as identity
 from .identity.models import Member, PublishAs
 from .identity.providers import load_actor
-from .moderation import appeals, measures, reports, rules, signposting
-from .moderation.models import Decision, Ground, Measure, ReportTarget
+from .moderation import rules, signposting
+
+#: Every demo topic, oldest first (the moderated conversation is the most recent).
+ALL_TOPICS = (*TOPICS, *MODERATED_TOPICS)
 
 __all__ = ["DEMO_PASSWORD", "EMAIL_DOMAIN", "PEOPLE", "DemoResult", "load_demo_data"]
 
@@ -91,14 +93,14 @@ def load_demo_data(
         report(f"Community {spec.name!r} with its members")
         communities[spec.slug] = _community(db, spec, members)
 
-    for topic_spec in TOPICS:
+    for topic_spec in ALL_TOPICS:
         report(f"Topic {topic_spec.title!r} ({len(topic_spec.posts)} posts)")
         _topic(db, topic_spec, communities[topic_spec.community], members, limits)
 
     report("House rules, help resources and moderation")
     for spec in COMMUNITIES:
         _rules_and_help(db, spec, communities[spec.slug], members)
-    _moderation(db, communities, members)
+    load_moderation_demo(db, communities, members)
     report("Reliable information checked by the editors")
     load_curation_demo(db, communities, members)
 
@@ -175,51 +177,6 @@ def _rules_and_help(
             signposting.add_help_resource(db, moderator, community, resource)
 
 
-def _moderation(db: Session, communities: dict[str, Community], members: dict[str, Member]) -> None:
-    """Measures with their statements of reasons, an appeal and an open report, once:
-    when the communities concerned have decisions already, nothing is added."""
-    topics = {topic.key: topic for topic in TOPICS}
-    concerned = sorted({communities[topics[step.topic].community].id for step in DEMO_MODERATION})
-    if db.scalar(select(Decision.id).where(Decision.community_id.in_(concerned)).limit(1)):
-        return
-    for step in DEMO_MODERATION:
-        topic = topics[step.topic]
-        community = communities[topic.community]
-        token = _token(topic, step.position)
-        post = db.scalar(select(Post).where(Post.submission_token == token))
-        assert post is not None, f"demo post {step.topic}:{step.position} is missing"
-        rule = rules.community_rules(db, community)[step.rule - 1]
-        report = None
-        if step.reporter is not None:
-            report = reports.submit_report(
-                db,
-                load_actor(db, members[step.reporter]),
-                community,
-                reports.Notice(
-                    target=ReportTarget.POST,
-                    target_id=post.id,
-                    ground=Ground.HOUSE_RULE,
-                    rule_id=rule.id,
-                    explanation=step.report if isinstance(step, DemoMeasure) else step.explanation,
-                    location=f"/p/{post.id}",
-                    good_faith=True,
-                ),
-            ).report
-        if not isinstance(step, DemoMeasure):
-            continue
-        decision = measures.take_measure(
-            db,
-            load_actor(db, members[step.moderator]),
-            Measure(step.measure),
-            measures.Target(post=post),
-            measures.Grounds(rule_id=rule.id, explanation=step.explanation),
-            label=step.label,
-            report=report,
-        )
-        if step.appeal and post.author is not None:
-            appeals.submit_appeal(db, load_actor(db, post.author), decision, step.appeal)
-
-
 def _topic(
     db: Session,
     spec: DemoTopic,
@@ -265,8 +222,8 @@ def _spread_over_past_days(db: Session, spec: DemoTopic, topic: Topic, replies: 
     opening = db.scalar(select(Post).where(Post.topic_id == topic.id).order_by(Post.id).limit(1))
     if opening is None or opening.created_at < now() - dt.timedelta(hours=1):
         return
-    order = [t.key for t in TOPICS].index(spec.key)
-    days_ago = 2 + 3 * (len(TOPICS) - order)
+    order = [t.key for t in ALL_TOPICS].index(spec.key)
+    days_ago = 2 + 3 * (len(ALL_TOPICS) - order)
     moment = (now() - dt.timedelta(days=days_ago)).replace(
         hour=9 + order % 8, minute=0, second=0, microsecond=0
     )
@@ -283,4 +240,4 @@ def _publish_as(spec: DemoTopic, position: int) -> str:
 
 
 def _token(spec: DemoTopic, position: int) -> str:
-    return f"demo:{spec.key}:{position}"
+    return demo_token(spec.key, position)

@@ -54,6 +54,12 @@ class DemoCommunity:
     help: tuple[DemoHelp, ...] = ()
 
 
+def demo_token(topic: str, position: int) -> str:
+    """The submission token of a demo post, by its topic's key and place (0: the
+    opening post): what makes loading the demo again add nothing twice."""
+    return f"demo:{topic}:{position}"
+
+
 @dataclass(frozen=True)
 class DemoTopic:
     key: str
@@ -498,97 +504,6 @@ TOPICS: tuple[DemoTopic, ...] = (
             ),
             ("henk", "Dank je, Lotte en Femke. Ik ga maandag langs."),
         ),
-    ),
-)
-
-# A conversation the moderators had work with (see DEMO_MODERATION).
-TOPICS += (
-    DemoTopic(
-        key="decemberboek",
-        community="leesclub",
-        title="Welk boek lezen we in december?",
-        posts=(
-            (
-                "anneke",
-                "De donkere dagen komen eraan. Zullen we in december iets lichts lezen? "
-                "Ik denk aan Het diner, of juist een kerstverhaal van Dickens.",
-            ),
-            (
-                "henk",
-                "Het diner! Dat einde, waarin de vader zijn zoon helpt de zaak toe te "
-                "dekken, vergeet je nooit meer.",
-            ),
-            (
-                "lotte",
-                "Lees vooral mijn eigen roman, nu met 20% korting in mijn webwinkel: "
-                "https://lotte-schrijft.example/winkel",
-            ),
-            ("sevda", "Dickens? Wie leest dat nou nog. Wat een saai voorstel."),
-            (
-                "bram",
-                "Ik stem voor Dickens: A Christmas Carol is kort, en de bibliotheek heeft "
-                "het in het Nederlands en het Engels.",
-            ),
-        ),
-    ),
-)
-
-
-@dataclass(frozen=True)
-class DemoMeasure:
-    """A measure on a demo post: (topic, position), who took it, under which rule number,
-    after whose report (if any), and whether its author appealed."""
-
-    topic: str
-    position: int
-    moderator: str
-    measure: str
-    rule: int
-    explanation: str
-    label: str | None = None
-    reporter: str | None = None
-    report: str = ""
-    appeal: str = ""
-
-
-@dataclass(frozen=True)
-class DemoReport:
-    """A report left open, so the moderators' queue has something in it."""
-
-    topic: str
-    position: int
-    reporter: str
-    rule: int
-    explanation: str
-
-
-DEMO_MODERATION: tuple[DemoMeasure | DemoReport, ...] = (
-    DemoMeasure(
-        topic="decemberboek",
-        position=1,
-        moderator="femke",
-        measure="content_warning",
-        rule=1,
-        label="verklapt het einde van Het diner",
-        explanation="Dit bericht vertelt hoe Het diner afloopt, zonder waarschuwing vooraf.",
-        reporter="anneke",
-        report="Hier staat het hele einde van Het diner in. Ik had het nog niet uit!",
-    ),
-    DemoMeasure(
-        topic="decemberboek",
-        position=2,
-        moderator="femke",
-        measure="hide_post",
-        rule=3,
-        explanation="Dit bericht maakt reclame voor een eigen webwinkel, met een kortingsactie.",
-        appeal="Ik dacht dat het noemen van mijn eigen boek een tip was, geen reclame.",
-    ),
-    DemoReport(
-        topic="decemberboek",
-        position=3,
-        reporter="bram",
-        rule=2,
-        explanation="Je mag Dickens saai vinden, maar dit klinkt nogal neerbuigend.",
     ),
 )
 

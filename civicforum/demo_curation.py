@@ -15,6 +15,7 @@ from .clock import months_after, now
 from .curation import workflow
 from .curation.content import Content, Source
 from .curation.models import ItemTransition, Verdict, VerifiedItem
+from .demo_content import demo_token
 from .forum.models import Community, Post
 from .identity.models import Member
 from .identity.providers import load_actor
@@ -113,7 +114,7 @@ def load_curation_demo(
             spec.verdict,
         )
         if spec.post is not None:
-            token = f"demo:{spec.post[0]}:{spec.post[1]}"
+            token = demo_token(*spec.post)
             post = db.scalar(select(Post).where(Post.submission_token == token))
             assert post is not None, f"the demo post {spec.post} is missing"
             item = workflow.create_verification(db, writer, post, content)
