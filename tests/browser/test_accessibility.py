@@ -309,21 +309,34 @@ def audit_visit(
     check_language(page, language, forum=visit.forum, site_language=language)
 
 
-@pytest.fixture(scope="module")
-def visitor(module_contexts: Contexts) -> Callable[[str, str], Page]:
-    return pages_by_visitor(module_contexts, SIGN_IN)
+def audited_pages(
+    visits: dict[str, Visit], sign_in: dict[str, Callable[[Page], None]]
+) -> tuple[Any, Any]:
+    """A module's ``visitor`` fixture and its ``test_page_is_accessible``: every visit,
+    in every language, audited. A module assigns both to those names::
+
+        visitor, test_page_is_accessible = audited_pages(VISITS, SIGN_IN)
+    """
+
+    @pytest.fixture(scope="module")
+    def visitor(module_contexts: Contexts) -> Callable[[str, str], Page]:
+        return pages_by_visitor(module_contexts, sign_in)
+
+    @pytest.mark.parametrize("language", LANGUAGES)
+    @pytest.mark.parametrize("name", list(visits))
+    def test_page_is_accessible(
+        name: str,
+        language: str,
+        live_site: LiveSite,
+        visitor: Callable[[str, str], Page],
+        audit: Callable[[Page], None],
+    ) -> None:
+        audit_visit(visits[name], language, live_site, visitor, audit)
+
+    return visitor, test_page_is_accessible
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("name", list(VISITS))
-def test_page_is_accessible(
-    name: str,
-    language: str,
-    live_site: LiveSite,
-    visitor: Callable[[str, str], Page],
-    audit: Callable[[Page], None],
-) -> None:
-    audit_visit(VISITS[name], language, live_site, visitor, audit)
+visitor, test_page_is_accessible = audited_pages(VISITS, SIGN_IN)
 
 
 def test_member_language_setting_wins_over_the_site(

@@ -19,8 +19,8 @@ from sqlalchemy import select
 from civicforum.curation.models import ItemRevision, VerifiedItem
 
 from .livesite import LiveSite
-from .test_accessibility import LANGUAGES, SIGN_IN, Visit, audit_visit, pages_by_visitor, path
-from .visitors import Contexts, sign_in_on_forum, submit
+from .test_accessibility import SIGN_IN, Visit, audited_pages, path
+from .visitors import sign_in_on_forum, submit
 
 pytestmark = pytest.mark.browser
 
@@ -115,18 +115,4 @@ WHO: dict[str, Callable[[Page], None]] = {
 }
 
 
-@pytest.fixture(scope="module")
-def visitor(module_contexts: Contexts) -> Callable[[str, str], Page]:
-    return pages_by_visitor(module_contexts, WHO)
-
-
-@pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("name", list(VISITS))
-def test_page_is_accessible(
-    name: str,
-    language: str,
-    live_site: LiveSite,
-    visitor: Callable[[str, str], Page],
-    audit: Callable[[Page], None],
-) -> None:
-    audit_visit(VISITS[name], language, live_site, visitor, audit)
+visitor, test_page_is_accessible = audited_pages(VISITS, WHO)

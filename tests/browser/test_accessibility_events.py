@@ -30,14 +30,12 @@ from .eventsite import (
 )
 from .livesite import LiveSite
 from .test_accessibility import (
-    LANGUAGES,
     SIGN_IN,
     Visit,
-    audit_visit,
-    pages_by_visitor,
+    audited_pages,
     path,
 )
-from .visitors import Contexts, submit
+from .visitors import submit
 
 pytestmark = pytest.mark.browser
 
@@ -146,18 +144,4 @@ VISITS: dict[str, Visit] = {
 }
 
 
-@pytest.fixture(scope="module")
-def visitor(module_contexts: Contexts) -> Callable[[str, str], Page]:
-    return pages_by_visitor(module_contexts, SIGN_IN)
-
-
-@pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("name", list(VISITS))
-def test_page_is_accessible(
-    name: str,
-    language: str,
-    live_site: LiveSite,
-    visitor: Callable[[str, str], Page],
-    audit: Callable[[Page], None],
-) -> None:
-    audit_visit(VISITS[name], language, live_site, visitor, audit)
+visitor, test_page_is_accessible = audited_pages(VISITS, SIGN_IN)

@@ -16,9 +16,8 @@ import pytest
 from playwright.sync_api import Page
 
 from .livesite import PATIENT_GROUP, LiveSite
-from .test_accessibility import LANGUAGES, Visit, audit_visit, pages_by_visitor, path
+from .test_accessibility import Visit, audited_pages, path
 from .visitors import (
-    Contexts,
     sign_in_on_forum,
     sign_in_with_provider,
     submit,
@@ -102,18 +101,4 @@ SIGN_IN: dict[str, Callable[[Page], None]] = {
 }
 
 
-@pytest.fixture(scope="module")
-def visitor(module_contexts: Contexts) -> Callable[[str, str], Page]:
-    return pages_by_visitor(module_contexts, SIGN_IN)
-
-
-@pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("name", list(VISITS))
-def test_page_is_accessible(
-    name: str,
-    language: str,
-    live_site: LiveSite,
-    visitor: Callable[[str, str], Page],
-    audit: Callable[[Page], None],
-) -> None:
-    audit_visit(VISITS[name], language, live_site, visitor, audit)
+visitor, test_page_is_accessible = audited_pages(VISITS, SIGN_IN)
