@@ -216,7 +216,7 @@ def test_community_topics_are_ordered_by_latest_activity_in_pages(
     ]
 
 
-@pytest.mark.parametrize("page", ["0", "-1", "abc", "3", "99999999999999", "1.5", "%00"])
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "3", "99999999999999", "1.5", "%00", "²", "%C2%B2"])
 def test_absurd_page_numbers_are_not_found(
     client: FlaskClient, db: Session, make_member, make_community, page: str
 ) -> None:  # type: ignore[no-untyped-def]

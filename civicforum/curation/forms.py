@@ -116,7 +116,7 @@ class ItemForm(FlaskForm):
         if name.startswith("source-"):
             number, _sep, part = name[len("source-") :].partition("-")
             rows = self.rows()
-            if number.isdigit() and 0 < int(number) <= len(rows):
+            if number.isdecimal() and 0 < int(number) <= len(rows):
                 row = rows[int(number) - 1][1]
                 target = {"citation": row.citation, "url": row.url, "consulted": row.consulted_on}
                 if part in target:

@@ -167,7 +167,7 @@ def reply(topic_id: int) -> Any:
     form = PostForm()
     _prepare(form)
     quote = request.args.get("quote", "")
-    if request.method == "GET" and quote.isdigit() and len(quote) <= 9:
+    if request.method == "GET" and quote.isdecimal() and len(quote) <= 9:
         quoted = queries.get_post(db, int(quote))
         if quoted.topic_id != topic.id or quoted.is_deleted:
             abort(404)

@@ -43,7 +43,7 @@ def current_actor() -> policy.Actor:
 def page_number() -> int:
     """The ``?page=`` of this request; anything but a sensible whole number is a 404."""
     raw = request.args.get("page", "1")
-    if not raw.isdigit() or len(raw) > 6:
+    if not raw.isdecimal() or len(raw) > 6:
         abort(404)
     number = int(raw)
     queries.check_page_number(number)
@@ -194,7 +194,7 @@ def membership_requests(slug: str) -> Any:
         raw = request.form.get("membership", "")
         membership = db.scalar(
             select(Membership).where(
-                Membership.id == (int(raw) if raw.isdigit() else -1),
+                Membership.id == (int(raw) if raw.isdecimal() else -1),
                 Membership.community_id == community.id,
             )
         )

@@ -43,7 +43,7 @@ def rule_choices(rules: Sequence[HouseRule], language: str) -> list[tuple[str, s
 
 def chosen_rule(value: str | None) -> int | None:
     """The house rule's id of a ground choice; None for the law or nothing chosen."""
-    if value and value.startswith("rule-") and value[5:].isdigit() and len(value) <= 14:
+    if value and value.startswith("rule-") and value[5:].isdecimal() and len(value) <= 14:
         return int(value[5:])
     return None
 

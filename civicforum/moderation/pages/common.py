@@ -37,7 +37,7 @@ def number_arg(name: str) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or len(raw) > 9:
+    if not raw.isdecimal() or len(raw) > 9:
         abort(404)
     return int(raw)
 
@@ -45,7 +45,7 @@ def number_arg(name: str) -> int | None:
 def number_form(name: str) -> int | None:
     """A whole number from a posted form; None when absent or nonsense."""
     raw = request.form.get(name, "")
-    return int(raw) if raw.isdigit() and len(raw) <= 9 else None
+    return int(raw) if raw.isdecimal() and len(raw) <= 9 else None
 
 
 def ground_choices(community: Community) -> tuple[list[HouseRule], list[tuple[str, str]]]:

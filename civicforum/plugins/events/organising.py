@@ -37,7 +37,7 @@ def _topic_id(form: EventForm, community_id: int) -> int | None:
     raw = (form.topic_id.data if form.is_submitted() else request.args.get("topic")) or ""
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 9:
+    if not raw.isdecimal() or len(raw) > 9:
         abort(404)
     topic = forum_queries.get_topic(db_session(), int(raw))
     if topic.community_id != community_id:
