@@ -193,8 +193,14 @@ def demo_data() -> None:
 @click.option("--description", default="", help="What the community is for (Markdown).")
 @click.option("--members-only", is_flag=True, help="Only members read its conversations.")
 @click.option("--approval", is_flag=True, help="A moderator lets each new member in.")
+@click.option(
+    "--language",
+    type=click.Choice(["nl", "en"]),
+    default=None,
+    help="What people write in there (search stems by it). Default: the forum's language.",
+)
 def create_community_command(
-    slug: str, name: str, description: str, members_only: bool, approval: bool
+    slug: str, name: str, description: str, members_only: bool, approval: bool, language: str | None
 ) -> None:
     """Create a community with short name SLUG (in its address) and NAME."""
     forum = state()
@@ -208,6 +214,7 @@ def create_community_command(
                 description=description,
                 visibility=Visibility.MEMBERS if members_only else Visibility.PUBLIC,
                 join_policy=JoinPolicy.APPROVAL if approval else JoinPolicy.OPEN,
+                language=language,
             )
         except ServiceError as error:
             raise click.ClickException(error.message) from None
@@ -351,3 +358,24 @@ def export_decisions(
             for item in statements:
                 output.write(json.dumps(item, ensure_ascii=False, sort_keys=True) + "\n")
     click.echo(f"Exported {total} statements of reasons.", err=True)
+
+
+@forum_cli.group("tasks")
+def tasks_cli() -> None:
+    """Queued work: index writes tried again, rebuilds."""
+
+
+@tasks_cli.command("run")
+@click.option("--retries-too", is_flag=True, help="Also run retries before their time.")
+def tasks_run(retries_too: bool) -> None:
+    """Run the queued tasks that are due, here and now, then stop."""
+    ran = state().tasks.run_pending(retries_too=retries_too)
+    click.echo(f"Ran {ran} task(s); {state().tasks.waiting()} waiting.")
+
+
+@tasks_cli.command("work")
+@click.option("--workers", default=1, type=click.IntRange(1, 16), help="Worker threads.")
+def tasks_work(workers: int) -> None:
+    """Run the queue's workers in this process until stopped (Ctrl+C): for a site that
+    sets CIVICFORUM_TASK_WORKER = False and runs its workers apart."""
+    state().tasks.huey.create_consumer(workers=workers, worker_type="thread").run()

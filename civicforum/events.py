@@ -55,6 +55,16 @@ class PostDeleted(Event):
 
 
 @dataclass(frozen=True)
+class PostHeld(Event):
+    """A post waits for a moderator's approval (pre-moderation); it is published, with
+    :class:`PostPublished`, only once approved. Its author and the moderators see it."""
+
+    post_id: int
+    topic_id: int
+    community_id: int
+
+
+@dataclass(frozen=True)
 class PostHidden(Event):
     """A moderator hid a post (emitted by moderation)."""
 
@@ -79,14 +89,45 @@ class MemberJoined(Event):
     pending: bool
 
 
+@dataclass(frozen=True)
+class MemberRenamed(Event):
+    """A member changed the name or the real name their posts are shown under."""
+
+    member_id: int
+
+
+@dataclass(frozen=True)
+class InformationChanged(Event):
+    """Trusted information took a step of its workflow (see
+    :data:`civicforum.curation.workflow.TRANSITIONS`): created, revised, submitted,
+    returned, re-checked, withdrawn, reopened, questioned, upheld or marked due.
+    ``step`` names the step."""
+
+    item_id: int
+    community_id: int
+    step: str
+
+
+@dataclass(frozen=True)
+class InformationChecked(Event):
+    """A second editor approved a revision: it is what readers see from now on."""
+
+    item_id: int
+    community_id: int
+
+
 CORE_EVENT_TYPES: tuple[type[Event], ...] = (
     TopicCreated,
     PostPublished,
     PostEdited,
     PostDeleted,
+    PostHeld,
     PostHidden,
     PostRestored,
     MemberJoined,
+    MemberRenamed,
+    InformationChanged,
+    InformationChecked,
 )
 
 

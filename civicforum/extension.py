@@ -11,15 +11,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_app_context
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from .db import default_database_url, make_engine, make_session_factory
 from .errors import ConfigError
-from .events import deliver_after_commit
+from .events import Event, deliver_after_commit
 from .pluginmanager import Plugins, build_plugin_manager
 from .settings import PLUGINS_KEY, SPECS, Settings, load_settings, read_one
+from .tasks import TaskQueue
 
 EXTENSION_KEY = "civicforum"
 
@@ -42,6 +43,7 @@ class ForumState:
     pace: Any  # moderation.ratelimits.PaceLimiter
     oidc: Any  # identity.oidc.OidcClient
     plugins: Plugins
+    tasks: TaskQueue
 
 
 class CivicForum:
@@ -103,11 +105,17 @@ class CivicForum:
             **{spec.key: getattr(settings, spec.attr) for spec in SPECS},
             **settings.extra,
         }
-        deliver_after_commit(
-            session_factory,
-            plugins.event_types,
-            lambda event: plugins.deliver(event, every_setting),
-        )
+
+        def deliver(event: Event) -> None:
+            # Plugins hear of an event inside this app's context, also when the work
+            # was done outside a request (the CLI, a task, a test calling a service).
+            if has_app_context() and current_app._get_current_object() is app:  # type: ignore[attr-defined]
+                plugins.deliver(event, every_setting)
+            else:
+                with app.app_context():
+                    plugins.deliver(event, every_setting)
+
+        deliver_after_commit(session_factory, plugins.event_types, deliver)
 
         from .identity.oidc import OidcClient
         from .identity.providers import IdentityChain
@@ -125,6 +133,7 @@ class CivicForum:
             pace=PaceLimiter(settings),
             oidc=OidcClient(settings.oidc_clock_skew),
             plugins=plugins,
+            tasks=TaskQueue(app, settings.task_queue, worker=settings.task_worker),
         )
         app.teardown_appcontext(_close_session)
 
@@ -133,6 +142,7 @@ class CivicForum:
 
         app.register_blueprint(make_blueprint(settings, plugins), url_prefix=settings.url_prefix)
         app.cli.add_command(make_cli(plugins))
+        plugins.manager.hook.civicforum_app_ready(app=app)
 
 
 def state(app: Flask | None = None) -> ForumState:

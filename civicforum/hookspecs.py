@@ -17,10 +17,11 @@ import pluggy
 
 if TYPE_CHECKING:
     import click
-    from flask import Blueprint
+    from flask import Blueprint, Flask
     from markupsafe import Markup
 
     from .events import Event
+    from .searchable import SearchSource
     from .settings import Spec
 
 hookspec = pluggy.HookspecMarker("civicforum")
@@ -83,3 +84,20 @@ def civicforum_cli_commands() -> Sequence[click.Command]:
 def civicforum_migration_locations() -> Sequence[Path]:
     """Folders of Alembic revisions for the plugin's own tables, on their own branch;
     ``flask civicforum db upgrade`` applies them with the forum's."""
+
+
+@hookspec
+def civicforum_app_ready(app: Flask) -> None:
+    """The forum is set up on ``app``: its settings, database and plugins are in place.
+
+    Called once at the end of ``init_app``. A plugin makes its per-app state here (keep
+    it in ``app.extensions``) and checks its settings against the forum's; raising
+    :class:`civicforum.ConfigError` stops start-up with the key it names.
+    """
+
+
+@hookspec
+def civicforum_search_sources() -> Sequence[SearchSource]:
+    """Content the plugin makes searchable, as :class:`civicforum.searchable.SearchSource`
+    objects: how its rows become documents, which domain events change them, and what a
+    result shows to whom (asking the policy). The search plugin indexes them all."""

@@ -250,7 +250,7 @@ def _oidc_providers(key: str, value: Any) -> tuple[OidcProvider, ...]:
 PLUGINS_KEY = "CIVICFORUM_PLUGINS"
 
 #: The forum's own plugins (in ``civicforum/plugins/``), loaded unless switched off.
-BUILTIN_PLUGINS: tuple[str, ...] = ("events",)
+BUILTIN_PLUGINS: tuple[str, ...] = ("events", "search")
 
 
 def _plugin_names(key: str, value: Any) -> tuple[str, ...]:
@@ -262,6 +262,18 @@ def _plugin_names(key: str, value: Any) -> tuple[str, ...]:
                 key, f"expected plugin names (lower-case letters, digits, hyphens), got {name!r}"
             )
     return tuple(value)
+
+
+TASK_QUEUE_KEY = "CIVICFORUM_TASK_QUEUE"
+
+
+def _task_queue(key: str, value: Any) -> str:
+    schemes = ("redis://", "rediss://", "unix://", "postgresql://", "postgres://")
+    if value in ("sqlite", "memory") or (isinstance(value, str) and value.startswith(schemes)):
+        return str(value)
+    raise ConfigError(
+        key, f"expected 'sqlite', 'memory', a redis:// or a postgresql:// URL, got {value!r}"
+    )
 
 
 def _url_path(key: str, value: Any) -> str:
@@ -442,6 +454,18 @@ SPECS: tuple[Spec, ...] = (
         _optional_text,
         "From address of the forum's mail; required when `CIVICFORUM_MAIL_SERVER` is set.",
     ),
+    Spec(
+        TASK_QUEUE_KEY,
+        "sqlite",
+        _task_queue,
+        "Where queued work waits (index writes tried again, rebuilds): `sqlite` (a file in the instance folder), `memory` (one process only), a `redis://` or a `postgresql://` URL for a site on several machines.",
+    ),
+    Spec(
+        "CIVICFORUM_TASK_WORKER",
+        True,
+        _flag,
+        "Run queued work in a thread of each web process. Switch off when `flask civicforum tasks work` runs apart.",
+    ),
 )
 
 SPECS_BY_KEY = {spec.key: spec for spec in SPECS}
@@ -482,6 +506,8 @@ class Settings:
     mail_username: str | None
     mail_password: str | None = field(repr=False)
     mail_sender: str | None
+    task_queue: str
+    task_worker: bool
     plugins: tuple[str, ...]
     # The loaded plugins' own settings, by key.
     extra: Mapping[str, Any]

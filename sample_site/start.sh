@@ -13,6 +13,8 @@ export FLASK_APP=sample_site
 .venv/bin/flask civicforum demo-data
 # The library's agenda, as its calendar system publishes it; again later takes changes over.
 .venv/bin/flask civicforum events import leesclub sample_site/agenda.ics --organiser "Femke (bibliotheek)"
+# Everything above, findable on the search page.
+.venv/bin/flask civicforum search reindex
 if [ -n "${SAMPLE_SITE_OIDC:-}" ]; then
   .venv/bin/flask patient-group
 fi

@@ -111,6 +111,9 @@ def make_host_app(database_url: str, instance_path: Path, **config: Any) -> Flas
         SECRET_KEY=secrets.token_urlsafe(32),
         CIVICFORUM_SECRET_KEY=secrets.token_urlsafe(32),
         CIVICFORUM_DATABASE_URL=database_url,
+        # Queued work stays in this process and runs only when a test runs it.
+        CIVICFORUM_TASK_QUEUE="memory",
+        CIVICFORUM_TASK_WORKER=False,
     )
     app.config.update(config)
     return app

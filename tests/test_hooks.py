@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 import re
 import textwrap
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,14 +20,16 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from civicforum import CivicForum, ConfigError, hookimpl, hookspecs, migrate  # noqa: F401
+from civicforum import CivicForum, ConfigError, hookimpl, hookspecs, migrate, policy  # noqa: F401
 from civicforum.db import Base
 from civicforum.events import Event, MemberJoined, PostPublished, TopicCreated, record
 from civicforum.extension import state
 from civicforum.forum import services
-from civicforum.forum.models import Community
+from civicforum.forum.models import Community, Visibility
 from civicforum.identity.models import PublishAs
 from civicforum.pluginmanager import PluginLoadError
+from civicforum.plugins.search.indexer import indexer_of
+from civicforum.searchable import Found, SearchDocument, community_language
 from civicforum.settings import Spec, _text
 
 from .conftest import LIMITS, make_host_app
@@ -287,6 +290,117 @@ def test_hook_civicforum_cli_commands(tmp_path: Path, database_url: str) -> None
     )
     with pytest.raises(PluginLoadError, match="may not replace"):
         forum_with(tmp_path / "c", database_url, ClashingCommandPlugin())
+
+
+class ReadyPlugin:
+    @hookimpl
+    def civicforum_app_ready(self, app: Flask) -> None:
+        app.extensions["reading_list"] = {"site": state(app).settings.site_name}
+
+
+class RefusingPlugin:
+    @hookimpl
+    def civicforum_app_ready(self, app: Flask) -> None:
+        raise ConfigError("CIVICFORUM_READING_LIST", "the list needs a community")
+
+
+def test_hook_civicforum_app_ready(tmp_path: Path, database_url: str) -> None:
+    app = forum_with(tmp_path / "a", database_url, ReadyPlugin())
+    assert app.extensions["reading_list"] == {"site": "Forum"}
+    assert "reading_list" not in forum_with(tmp_path / "b", database_url).extensions
+    with pytest.raises(ConfigError) as refused:
+        forum_with(tmp_path / "c", database_url, RefusingPlugin())
+    assert refused.value.key == "CIVICFORUM_READING_LIST"
+
+
+@dataclass(frozen=True)
+class NoteWritten(Event):
+    community_id: int
+
+
+class NoteSource:
+    """One note per community, saying what it reads, found by everyone who may read the
+    community."""
+
+    prefix = "note"
+    kinds = ("note",)
+
+    def touched_by(self, db: Session, event: Event) -> list[str] | None:
+        return [f"note:{event.community_id}"] if isinstance(event, NoteWritten) else None
+
+    def _document(self, community: Community) -> SearchDocument:
+        return SearchDocument(
+            key=f"note:{community.id}",
+            kind="note",
+            community_id=community.id,
+            language=community_language(community),
+            title=f"Leeslijst van {community.name}",
+            text="We lezen Max Havelaar.",
+            created_at=community.created_at,
+        )
+
+    def documents(self, db: Session, keys: Sequence[str]) -> dict[str, SearchDocument | None]:
+        found = {}
+        for key in keys:
+            community = db.get(Community, int(key.split(":")[1]))
+            found[key] = self._document(community) if community else None
+        return found
+
+    def count(self, db: Session) -> int:
+        return len(db.scalars(select(Community)).all())
+
+    def every_document(self, db: Session, batch: int) -> Iterator[list[SearchDocument]]:
+        yield [self._document(c) for c in db.scalars(select(Community))]
+
+    def found(self, db: Session, actor: policy.Actor, keys: Sequence[str]) -> dict[str, Found]:
+        out = {}
+        for key in keys:
+            community = db.get(Community, int(key.split(":")[1]))
+            if community is not None and policy.can_view_community(actor, community):
+                document = self._document(community)
+                out[key] = Found(
+                    key=key,
+                    kind="note",
+                    title=document.title,
+                    url=f"/forum/c/{community.slug}/",
+                    community=community,
+                    created_at=document.created_at,
+                    author="",
+                    text=document.text,
+                    language=document.language,
+                )
+        return out
+
+
+class NotesPlugin:
+    @hookimpl
+    def civicforum_event_types(self) -> list[type[Event]]:
+        return [NoteWritten]
+
+    @hookimpl
+    def civicforum_search_sources(self) -> list[NoteSource]:
+        return [NoteSource()]
+
+
+def test_hook_civicforum_search_sources(tmp_path: Path, database_url: str) -> None:
+    app = forum_with(tmp_path, database_url, NotesPlugin())
+    with app.app_context():
+        indexer_of(app).backend.create()
+    with state(app).session_factory() as db:
+        for slug, visibility in (
+            ("leesclub", Visibility.PUBLIC),
+            ("patienten", Visibility.MEMBERS),
+        ):
+            community = services.create_community(
+                db, slug=slug, name=slug.title(), visibility=visibility
+            )
+            record(db, NoteWritten(community.id))
+            db.commit()
+    page = app.test_client().get("/forum/search", query_string={"q": "havelaar"}, headers=EN)
+    html = page.get_data(as_text=True)
+    assert "Leeslijst van Leesclub" in html
+    assert "Patienten" not in html  # members only: the policy keeps it out
+    assert '<option value="note">note</option>' in html  # offered as a kind to filter on
 
 
 PLUGIN_REVISION = """

@@ -111,6 +111,7 @@ import civicforum
 from civicforum import migrate
 from civicforum.i18n import translations
 from civicforum.plugins.events import MIGRATIONS as EVENT_MIGRATIONS
+from civicforum.plugins.search import MIGRATIONS as SEARCH_MIGRATIONS
 
 engine = sa.create_engine({url!r})
 print(json.dumps({{
@@ -119,7 +120,10 @@ print(json.dumps({{
     "tables": sorted(sa.inspect(engine).get_table_names()),
     "current": list(migrate.current(engine)),
     "event_migrations": str(EVENT_MIGRATIONS),
-    "up_to_date": migrate.is_up_to_date(engine, version_locations=[EVENT_MIGRATIONS]),
+    "search_migrations": str(SEARCH_MIGRATIONS),
+    "up_to_date": migrate.is_up_to_date(
+        engine, version_locations=[EVENT_MIGRATIONS, SEARCH_MIGRATIONS]
+    ),
     "translated": translations("nl").gettext({msgid!r}) if {msgid!r} else "",
 }}))
 engine.dispose()
@@ -170,6 +174,9 @@ def test_installed_wheel_migrates_a_database(wheel: Path, tmp_path: Path) -> Non
     # The built-in events plugin is found by its entry point, with its own branch.
     assert Path(found["event_migrations"]).is_relative_to(site_packages)
     assert {"cf_event", "cf_event_rsvp"} <= forum_tables
+    # And so is the search plugin, with the PostgreSQL backend's table on its branch.
+    assert Path(found["search_migrations"]).is_relative_to(site_packages)
+    assert "cf_search_document" in forum_tables
     assert "civicforum_alembic_version" in found["tables"]
     assert found["current"] != [] and found["up_to_date"]
     assert found["translated"] == msgstr  # the installed Dutch catalogue was loaded

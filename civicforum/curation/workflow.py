@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from .. import clock, policy
 from ..errors import NotFound, ServiceError
+from ..events import InformationChanged, InformationChecked, record
 from ..forum.models import Community, Post
 from ..i18n import gettext as _
 from ..markup import render_markdown
@@ -135,7 +136,16 @@ def _move(
             note=note,
         )
     )
+    _announce(db, item, action)
     return target
+
+
+def _announce(db: Session, item: VerifiedItem, action: Action) -> None:
+    """Tell plugins (search, digests) of the step once it is committed."""
+    if action == Action.APPROVE:
+        record(db, InformationChecked(item.id, item.community_id))
+    else:
+        record(db, InformationChanged(item.id, item.community_id, action.value))
 
 
 def _status_before_review(db: Session, item: VerifiedItem) -> ItemStatus:
@@ -269,6 +279,7 @@ def _create(
                 at=clock.now(),
             )
         )
+        _announce(db, item, Action.CREATE)
         db.commit()
     return item
 
@@ -532,6 +543,7 @@ def mark_due(db: Session, item: VerifiedItem) -> bool:
                 at=clock.now(),
             )
         )
+        _announce(db, item, Action.DUE)
         db.commit()
     return True
 

@@ -65,6 +65,9 @@ class Community(Base):
     min_read_level: Mapped[int | None] = mapped_column(Integer)
     read_attribute: Mapped[str | None] = mapped_column(String(64))
     post_attribute: Mapped[str | None] = mapped_column(String(64))
+    # The language people write in here ("nl", "en"): search stems and drops stop words
+    # by it. None: the forum's default language.
+    language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
 
     @property

@@ -17,11 +17,20 @@ from sqlalchemy.orm import Session
 from .. import policy
 from ..clock import now
 from ..errors import NotAllowed, NotFound, ServiceError
-from ..events import MemberJoined, PostDeleted, PostEdited, PostPublished, TopicCreated, record
+from ..events import (
+    MemberJoined,
+    PostDeleted,
+    PostEdited,
+    PostHeld,
+    PostPublished,
+    TopicCreated,
+    record,
+)
 from ..i18n import gettext as _
 from ..identity.models import IdentityLevel, Member, PublishAs
 from ..markup import render_markdown
 from ..moderation.standing import standing as moderation_standing
+from ..settings import LANGUAGES
 from .models import (
     NAME_MAX,
     SLUG_MAX,
@@ -107,8 +116,15 @@ def create_community(
     visibility: Visibility = Visibility.PUBLIC,
     join_policy: JoinPolicy = JoinPolicy.OPEN,
     min_post_level: IdentityLevel = IdentityLevel.REGISTERED,
+    language: str | None = None,
 ) -> Community:
-    """Create a community (site administration: CLI, demo data, admin pages)."""
+    """Create a community (site administration: CLI, demo data, admin pages).
+
+    :param language: what people write in there (``"nl"``, ``"en"``); None for the
+        forum's default language.
+    """
+    if language is not None and language not in LANGUAGES:
+        raise ServiceError(_("Choose one of the offered languages."), "language")
     if not _SLUG.match(slug) or len(slug) > SLUG_MAX:
         raise ServiceError(_("A short name uses lower-case letters, digits and hyphens."), "slug")
     name = " ".join(name.split())
@@ -128,6 +144,7 @@ def create_community(
         visibility=visibility.value,
         join_policy=join_policy.value,
         min_post_level=int(min_post_level),
+        language=language,
     )
     db.add(community)
     db.commit()
@@ -335,6 +352,8 @@ def add_topic(
     if not held:
         record(db, TopicCreated(topic.id, community.id, actor.member.id))
         record(db, PostPublished(post.id, topic.id, community.id, actor.member.id))
+    else:
+        record(db, PostHeld(post.id, topic.id, community.id))
     return topic
 
 
@@ -383,6 +402,8 @@ def reply(
         db.flush()
         if not held:
             record(db, PostPublished(post.id, topic.id, topic.community_id, actor.member.id))
+        else:
+            record(db, PostHeld(post.id, topic.id, topic.community_id))
         db.commit()
     except IntegrityError:
         db.rollback()

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import now
 from ..errors import ServiceError
+from ..events import MemberRenamed, record
 from ..i18n import gettext as _
 from .models import (
     DISPLAY_NAME_MAX,
@@ -220,9 +221,12 @@ def update_member_settings(
         )
     if language is not None and language not in languages:
         raise ServiceError(_("Choose one of the offered languages."), "language")
+    renamed = (name, real) != (member.display_name, member.real_name)
     member.display_name = name
     member.display_name_key = name.casefold()
     member.real_name = real
+    if renamed:
+        record(db, MemberRenamed(member.id))
     member.publish_as = publish_as
     member.language = language
     try:

@@ -155,3 +155,9 @@ from .moderation import (
 from .moderation import (
     needs_approval as needs_approval,
 )
+from .search import (
+    SearchScope as SearchScope,
+)
+from .search import (
+    search_scope as search_scope,
+)

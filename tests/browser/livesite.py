@@ -18,6 +18,7 @@ import logging
 import re
 import secrets
 import socket
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -42,6 +43,7 @@ from civicforum.forum.models import Post
 from civicforum.identity import services as identity
 from civicforum.identity.models import MemberAttribute
 from civicforum.identity.providers import load_actor
+from civicforum.plugins.search.indexer import indexer_of
 from sample_site import create_app
 
 from ..oidcpeer import OidcPeer
@@ -236,9 +238,13 @@ def serve_sample_site(
     :param config: settings added to the site's (e.g. an identity provider's).
     :param prepare: called with the app after the demo data is loaded, before serving.
     """
-    with local_mail_server() as (inbox, mail_port):
+    with local_mail_server() as (inbox, mail_port), tempfile.TemporaryDirectory() as index:
         app = create_app(
             {
+                # Queued work and the search index of this site alone, not the checkout's.
+                "CIVICFORUM_TASK_QUEUE": "memory",
+                "CIVICFORUM_TASK_WORKER": False,
+                "CIVICFORUM_SEARCH_INDEX_DIR": index,
                 "SECRET_KEY": secrets.token_urlsafe(32),
                 "CIVICFORUM_SECRET_KEY": secrets.token_urlsafe(32),
                 "CIVICFORUM_DATABASE_URL": database_url,
@@ -263,6 +269,8 @@ def serve_sample_site(
             import_agenda(app)
             if prepare is not None:
                 prepare(app)
+            with app.app_context():
+                indexer_of(app).reindex()  # as the sample site's start command does
             with _serving(app) as url:
                 yield LiveSite(app=app, url=url, inbox=inbox)
         finally:

@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from ...events import Event
 from ...hookspecs import hookimpl
+from ...searchable import SearchSource
 from .domain import EVENT_TYPES
 from .importer import events_group
 
@@ -59,3 +60,14 @@ def civicforum_template_slot(slot: str, context: Mapping[str, Any]) -> Markup | 
     from . import slots
 
     return slots.render(slot, context)
+
+
+# -- search: events are found on the search page -------------------------------------------
+
+
+@hookimpl
+def civicforum_search_sources() -> Sequence[SearchSource]:
+    """Events, by title, description and venue (see :mod:`.search`)."""
+    from .search import EventSource
+
+    return [EventSource()]

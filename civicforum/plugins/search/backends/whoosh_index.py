@@ -1,0 +1,317 @@
+"""Search with Whoosh: an index folder on the machine's own disk, the embedded default.
+
+Whoosh lets one writer at a time change an index, with a lock file that the operating
+system releases when its process ends; several web processes on one machine share the
+folder safely. A writer that cannot get the lock in time raises, and the indexer tries
+again later, from the task queue.
+
+Rebuilding an index that can be read replaces it in one commit (``CLEAR``): until that
+commit, searches see the old index, and a rebuild killed halfway leaves it as it was.
+A missing or broken index is built in a folder beside it and then put in its place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import struct
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from whoosh import index, writing
+from whoosh.fields import ID, NUMERIC, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
+from whoosh.query import And, AndNot, NumericRange, Or, Phrase, Query, Term
+from whoosh.searching import Searcher
+
+from ....searchable import DocumentState, SearchDocument
+from ..query import ParsedQuery, analyser, stems
+from . import Health, Hits, IndexUnavailable, Order, Progress, Search
+
+LANGUAGES = ("nl", "en")
+INDEX_NAME = "civicforum"
+# Seconds a live write waits for another writer (a rebuild) before it is queued instead.
+WRITE_TIMEOUT = 1.0
+
+
+def _schema() -> Schema:
+    fields: dict[str, Any] = {
+        "key": ID(unique=True, stored=True),
+        "kind": ID,
+        "community": ID,
+        "state": ID,
+        "owner": ID,
+        "author": ID,
+        "language": ID,
+        "created": NUMERIC(int, bits=64, signed=True, sortable=True),
+    }
+    for language in LANGUAGES:
+        fields[f"title_{language}"] = TEXT(analyzer=analyser(language), field_boost=2.0)
+        fields[f"body_{language}"] = TEXT(analyzer=analyser(language))
+    return Schema(**fields)
+
+
+def _storage(folder: Path) -> FileStorage:
+    """The index's files, read without mmap: a file damaged or cut short under a running
+    process then raises an error (and the index is rebuilt) instead of killing the
+    process with SIGBUS."""
+    return FileStorage(str(folder), supports_mmap=False)
+
+
+def _instant(moment: dt.datetime) -> int:
+    """Microseconds since 1970: "newest first" also orders posts of one second."""
+    return round(moment.timestamp() * 1_000_000)
+
+
+def _fields(document: SearchDocument) -> dict[str, Any]:
+    language = document.language if document.language in LANGUAGES else "nl"
+    return {
+        "key": document.key,
+        "kind": document.kind,
+        "community": str(document.community_id),
+        "state": document.state.value,
+        "owner": str(document.owner_id) if document.owner_id is not None else "",
+        "author": document.author_name,
+        "language": language,
+        "created": _instant(document.created_at),
+        f"title_{language}": document.title,
+        f"body_{language}": document.text,
+    }
+
+
+def _any_of(field: str, values: Iterable[object]) -> Query:
+    terms = [Term(field, str(v)) for v in sorted(str(v) for v in values)]
+    return Or(terms) if terms else _NOTHING
+
+
+_NOTHING = Term("key", "\x00nothing")
+
+
+def _words_query(query: ParsedQuery, language: str) -> Query | None:
+    """The query for documents in ``language``; None when every word is a stop word."""
+    wanted: list[Query] = []
+    for word in query.words:
+        for stem in stems(word, language):
+            wanted.append(Or([Term(f"title_{language}", stem), Term(f"body_{language}", stem)]))
+    for phrase in query.phrases:
+        parts = stems(" ".join(phrase), language)
+        if len(parts) == 1:
+            wanted.append(
+                Or([Term(f"title_{language}", parts[0]), Term(f"body_{language}", parts[0])])
+            )
+        elif parts:
+            wanted.append(
+                Or([Phrase(f"title_{language}", parts), Phrase(f"body_{language}", parts)])
+            )
+    if not wanted:
+        return None
+    found: Query = And([Term("language", language), *wanted])
+    unwanted: list[Query] = []
+    for word in query.without:
+        for stem in stems(word, language):
+            unwanted.extend([Term(f"title_{language}", stem), Term(f"body_{language}", stem)])
+    for phrase in query.without_phrases:
+        parts = stems(" ".join(phrase), language)
+        if parts:
+            unwanted.extend([Phrase(f"title_{language}", parts), Phrase(f"body_{language}", parts)])
+    return AndNot(found, Or(unwanted)) if unwanted else found
+
+
+def words_query(query: ParsedQuery, languages: Iterable[str]) -> Query | None:
+    parts = [
+        q
+        for language in LANGUAGES
+        if language in languages and (q := _words_query(query, language)) is not None
+    ]
+    return Or(parts) if parts else None
+
+
+def scope_filter(search: Search) -> Query:
+    """What the searcher may find (from the policy's scope) and what they filtered on."""
+    scope = search.scope
+    shielded = [DocumentState.HELD.value, DocumentState.HIDDEN.value]
+    allowed: list[Query] = [
+        And([_any_of("community", scope.readable), Term("state", DocumentState.PUBLISHED)]),
+    ]
+    if scope.moderated:
+        allowed.append(And([_any_of("community", scope.moderated), _any_of("state", shielded)]))
+    if scope.member_id is not None:
+        allowed.append(
+            And(
+                [
+                    _any_of("community", scope.readable),
+                    Term("owner", str(scope.member_id)),
+                    _any_of("state", shielded),
+                ]
+            )
+        )
+    if scope.edited:
+        allowed.append(
+            And([_any_of("community", scope.edited), Term("state", DocumentState.UNPUBLISHED)])
+        )
+    narrowed: list[Query] = [Or(allowed)]
+    if search.kinds is not None:
+        narrowed.append(_any_of("kind", search.kinds))
+    if search.author_name:
+        narrowed.append(Term("author", search.author_name))
+    if search.since is not None or search.until is not None:
+        narrowed.append(
+            NumericRange(
+                "created",
+                _instant(search.since) if search.since else None,
+                _instant(search.until) if search.until else None,
+                endexcl=True,
+            )
+        )
+    return And(narrowed)
+
+
+class WhooshBackend:
+    name = "whoosh"
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._index: Any = None
+        self._opening = threading.Lock()
+
+    # -- opening ---------------------------------------------------------------------
+
+    def _open(self) -> Any:
+        if self._index is not None:
+            return self._index
+        with self._opening:
+            if self._index is None:
+                if not index.exists_in(str(self.folder), indexname=INDEX_NAME):
+                    raise IndexUnavailable(str(self.folder))
+                try:
+                    self._index = _storage(self.folder).open_index(INDEX_NAME)
+                except Exception as error:  # any damage to the files: rebuild
+                    raise IndexUnavailable(f"{self.folder}: {error}") from error
+        return self._index
+
+    @contextmanager
+    def _searcher(self) -> Iterator[Searcher]:
+        """A searcher of the index as it is now, closed after use. Opening one is cheap
+        (a table of contents and a few open files); keeping one would keep the files of
+        segments that a rebuild in another process has since replaced."""
+        try:
+            searcher = self._open().searcher()
+        except IndexUnavailable:
+            raise
+        except Exception as error:  # any damage to the files: rebuild
+            self._forget()
+            raise IndexUnavailable(f"{self.folder}: {error}") from error
+        try:
+            with searcher:
+                yield searcher
+        except (OSError, EOFError, struct.error) as error:  # files damaged while reading
+            self._forget()
+            raise IndexUnavailable(f"{self.folder}: {error}") from error
+
+    def _forget(self) -> None:
+        self._index = None
+
+    def health(self) -> Health:
+        try:
+            with self._searcher() as searcher:
+                searcher.doc_count()
+        except IndexUnavailable:
+            return Health.MISSING
+        return Health.READY
+
+    def create(self) -> None:
+        """Create an empty index where there is none (a new site)."""
+        if not index.exists_in(str(self.folder), indexname=INDEX_NAME):
+            self.folder.mkdir(parents=True, exist_ok=True)
+            _storage(self.folder).create_index(_schema(), INDEX_NAME)
+            self._forget()
+
+    # -- writing ---------------------------------------------------------------------
+
+    def write(self, documents: Sequence[SearchDocument], removed: Sequence[str]) -> None:
+        writer = self._open().writer(timeout=WRITE_TIMEOUT)
+        try:
+            for key in removed:
+                writer.delete_by_term("key", key)
+            for document in documents:
+                writer.update_document(**_fields(document))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    def rebuild(self, batches: Iterable[Sequence[SearchDocument]], progress: Progress) -> int:
+        if self.health() == Health.MISSING:
+            return self._rebuild_beside(batches, progress)
+        writer = self._open().writer(timeout=60.0, limitmb=128)
+        return self._fill(writer, batches, progress, mergetype=writing.CLEAR)
+
+    def _fill(
+        self,
+        writer: Any,
+        batches: Iterable[Sequence[SearchDocument]],
+        progress: Progress,
+        **commit: Any,
+    ) -> int:
+        written = 0
+        try:
+            for batch in batches:
+                for document in batch:
+                    writer.add_document(**_fields(document))
+                written += len(batch)
+                progress(written)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(**commit)
+        self._forget()
+        return written
+
+    def _rebuild_beside(
+        self, batches: Iterable[Sequence[SearchDocument]], progress: Progress
+    ) -> int:
+        building = self.folder.with_name(self.folder.name + ".building")
+        shutil.rmtree(building, ignore_errors=True)
+        building.mkdir(parents=True)
+        fresh = _storage(building).create_index(_schema(), INDEX_NAME)
+        written = self._fill(fresh.writer(limitmb=128), batches, progress)
+        fresh.close()
+        old = self.folder.with_name(self.folder.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if self.folder.exists():
+            self.folder.rename(old)
+        building.rename(self.folder)
+        shutil.rmtree(old, ignore_errors=True)
+        self._forget()
+        return written
+
+    # -- reading ---------------------------------------------------------------------
+
+    def search(self, search: Search) -> Hits:
+        wanted = words_query(search.query, search.languages)
+        if wanted is None or search.scope.is_empty:
+            return Hits([], 0)
+        page_end = search.offset + search.limit
+        with self._searcher() as searcher:
+            # The documents the searcher may find, as a set: Whoosh counts every match
+            # when a filter query matches nothing at all, which would reveal hidden hits.
+            allowed = set(searcher.docs_for_query(scope_filter(search)))
+            if not allowed:
+                return Hits([], 0)
+            options: dict[str, Any] = {"filter": allowed, "limit": page_end}
+            if search.order == Order.NEWEST:
+                options.update(sortedby="created", reverse=True)
+            results = searcher.search(wanted, **options)
+            total = len(results)
+            keys = [hit["key"] for hit in results[search.offset : page_end]]
+        return Hits(keys, total)
+
+    def count(self) -> int:
+        try:
+            with self._searcher() as searcher:
+                return int(searcher.doc_count())
+        except IndexUnavailable:
+            return 0

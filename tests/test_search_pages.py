@@ -1,0 +1,128 @@
+"""The search page: bad input gets a clear answer, never an error; numbered pages; and
+searching within a members-only community. (What each searcher finds, on every backend,
+is tested in test_search.py; the page is the same whatever the backend.)"""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from civicforum.forum import services as forum_services
+from civicforum.identity.models import PublishAs
+
+from .helpers import actor_of, sign_in
+from .searchworld import LIMITS, SearchWorld, prepare, search_world
+
+
+@pytest.fixture
+def site(app: Flask, db: Session, make_member, make_community) -> SearchWorld:  # type: ignore[no-untyped-def]
+    """The same forum for the page tests: built outside any request, as a site is."""
+    prepare(app)
+    return search_world(db, make_member, make_community)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "x" * 10_000,
+        '"',
+        'boek "niet af',
+        "*",
+        "boek:",
+        "(boek",
+        "AND OR NOT",
+        "boek\x00en",
+        "-",
+        '""',
+        "!!& | <-> \\",
+    ],
+)
+def test_bad_queries_get_a_clear_answer_never_an_error(
+    client: FlaskClient, site: SearchWorld, query: str
+) -> None:
+    response = client.get("/forum/search", query_string={"q": query})
+    assert response.status_code in (200, 400)
+    html = response.get_data(as_text=True)
+    assert "Traceback" not in html
+    assert 'role="search"' in html
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"q": "boek", "since": "gisteren"},
+        {"q": "boek", "until": "2026-02-31"},
+        {"q": "boek", "since": "0001-01-01"},
+        {"q": "boek", "since": "2026-05-01", "until": "2026-01-01"},
+        {"q": "boek", "community": "bestaat-niet"},
+        {"q": "boek", "kind": "alles"},
+        {"q": "boek", "order": "random"},
+    ],
+)
+def test_bad_filters_are_refused_in_words(
+    client: FlaskClient, site: SearchWorld, arguments: dict[str, str]
+) -> None:
+    response = client.get("/forum/search", query_string=arguments)
+    assert response.status_code == 400
+    assert "cf-error-summary" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("page", ["1000000000", "0", "-1", "abc", "9999", "²"])
+def test_pages_that_do_not_exist(client: FlaskClient, site: SearchWorld, page: str) -> None:
+    response = client.get(
+        "/forum/search",
+        query_string={"q": "zeldzaam", "page": page},
+        headers={"Accept-Language": "en"},
+    )
+    assert response.status_code == 404
+    assert "There is no such page of results." in response.get_data(as_text=True)
+
+
+def test_the_page_shows_results_with_pages_in_dutch(
+    client: FlaskClient, site: SearchWorld, db: Session
+) -> None:
+    a = actor_of(db, site.author)
+    topic = db.get(forum_services.Topic, int(post_of_key(db, site.keys["appel"])))
+    assert topic is not None
+    for n in range(25):
+        forum_services.reply(
+            db,
+            a,
+            topic,
+            body=f"Nog een boek, nummer {n}.",
+            publish_as=PublishAs.PSEUDONYM,
+            submission_token=f"p{n}",
+            limits=LIMITS,
+        )
+    response = client.get(
+        "/forum/search",
+        query_string={"q": "boek", "order": "newest"},
+        headers={"Accept-Language": "nl"},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "resultaten" in html and "<mark>boek</mark>" in html
+    second = client.get("/forum/search", query_string={"q": "boek", "page": "2"}).get_data(
+        as_text=True
+    )
+    assert 'aria-current="page"' in second
+
+
+def test_searching_in_a_members_only_community_needs_membership(
+    client: FlaskClient, site: SearchWorld
+) -> None:
+    assert client.get("/forum/c/patienten/search", query_string={"q": "druif"}).status_code == 403
+    sign_in(client, site.member)
+    html = client.get("/forum/c/patienten/search", query_string={"q": "druif"}).get_data(
+        as_text=True
+    )
+    assert "Omgaan met vermoeidheid" in html
+
+
+def post_of_key(db: Session, key: str) -> int:
+    post = db.get(forum_services.Post, int(key.split(":")[1]))
+    assert post is not None
+    return post.topic_id
