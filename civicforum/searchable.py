@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    from sqlalchemy import ColumnElement
+    from sqlalchemy.orm import InstrumentedAttribute, Session
 
     from .events import Event
     from .forum.models import Community
@@ -35,6 +36,24 @@ def plain_text(fragment: str) -> str:
     import nh3
 
     return html.unescape(nh3.clean(fragment, tags=set()))
+
+
+def id_batches(
+    db: Session, column: InstrumentedAttribute[int], batch: int, *where: ColumnElement[bool]
+) -> Iterator[list[int]]:
+    """The ids of a table in ascending batches of at most ``batch`` (keyset pages, for a
+    source's :meth:`SearchSource.every_document`)."""
+    from sqlalchemy import select
+
+    after = 0
+    while True:
+        ids = list(
+            db.scalars(select(column).where(column > after, *where).order_by(column).limit(batch))
+        )
+        if not ids:
+            return
+        after = ids[-1]
+        yield ids
 
 
 def community_language(community: Community) -> str:

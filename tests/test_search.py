@@ -11,11 +11,12 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from civicforum.forum import services as forum_services
+from civicforum.forum.models import Role
 from civicforum.identity.models import PublishAs
 from civicforum.plugins.search.indexer import Indexer
 from civicforum.policy import Actor
 
-from .helpers import actor_of
+from .helpers import actor_of, add_member
 from .searchworld import (
     LIMITS,
     SearchWorld,
@@ -201,3 +202,39 @@ def test_renaming_follows_into_the_author_filter(
         "peer",
     }
     assert ask(db, indexer, Actor(), "zeldzaam", author="ans").total == 0
+
+
+def test_events_are_found_by_who_may_read_their_community_and_say_when_cancelled(
+    db: Session, indexer: Indexer, world: SearchWorld
+) -> None:
+    import datetime as dt
+
+    from civicforum.clock import now
+    from civicforum.plugins.events import services as event_services
+    from civicforum.plugins.events.services import EventDetails
+
+    starts = now() + dt.timedelta(days=7)
+    planned = {}
+    for community, title in ((world.public, "Repaircafé"), (world.closed, "Lotgenotenavond")):
+        add_member(db, community, world.moderator, Role.MODERATOR)
+        planned[community.slug] = event_services.create_event(
+            db,
+            actor_of(db, world.moderator),
+            community,
+            EventDetails(
+                title=title,
+                starts_at=starts,
+                ends_at=starts + dt.timedelta(hours=2),
+                venue_name="Buurthuis De Boog",
+                description="Samen repareren en praten. zeldzaam framboos",
+            ),
+        )
+    events = frozenset({"event"})
+    anyone = ask(db, indexer, Actor(), "framboos", kinds=events)
+    assert [r.found.title for r in anyone.results] == ["Repaircafé"]
+    member = ask(db, indexer, actor_of(db, world.member), "boog", kinds=events)
+    assert {r.found.title for r in member.results} == {"Repaircafé", "Lotgenotenavond"}
+
+    event_services.cancel_event(db, actor_of(db, world.moderator), planned["leesclub"])
+    (cancelled,) = ask(db, indexer, Actor(), "repaircafé", kinds=events).results
+    assert cancelled.found.note == "afgelast"  # "cancelled", in the default Dutch

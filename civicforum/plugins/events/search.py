@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from ... import policy
 from ...events import Event
 from ...i18n import gettext as _
-from ...searchable import Found, SearchDocument, community_language, plain_text
+from ...searchable import Found, SearchDocument, community_language, id_batches, plain_text
 from .domain import EventCancelled, EventChanged, EventScheduled
 from .models import LocalEvent
 
@@ -64,19 +64,7 @@ class EventSource:
         return db.scalar(select(func.count(LocalEvent.id))) or 0
 
     def every_document(self, db: Session, batch: int) -> Iterator[Sequence[SearchDocument]]:
-        after = 0
-        while True:
-            ids = list(
-                db.scalars(
-                    select(LocalEvent.id)
-                    .where(LocalEvent.id > after)
-                    .order_by(LocalEvent.id)
-                    .limit(batch)
-                )
-            )
-            if not ids:
-                return
-            after = ids[-1]
+        for ids in id_batches(db, LocalEvent.id, batch):
             yield [self._document(e) for e in self._load(db, ids)]
 
     def found(self, db: Session, actor: policy.Actor, keys: Sequence[str]) -> Mapping[str, Found]:

@@ -15,7 +15,14 @@ from ...forum.display import shown_author
 from ...forum.models import Post, Topic
 from ...i18n import gettext as _
 from ...identity.models import Member, PublishAs
-from ...searchable import DocumentState, Found, SearchDocument, community_language, plain_text
+from ...searchable import (
+    DocumentState,
+    Found,
+    SearchDocument,
+    community_language,
+    id_batches,
+    plain_text,
+)
 
 
 def _keyed(prefix: str, keys: Sequence[str]) -> list[int]:
@@ -130,19 +137,7 @@ class PostSource:
         return db.scalar(select(func.count(Post.id)).where(Post.deleted_at.is_(None))) or 0
 
     def every_document(self, db: Session, batch: int) -> Iterator[Sequence[SearchDocument]]:
-        after = 0
-        while True:
-            ids = list(
-                db.scalars(
-                    select(Post.id)
-                    .where(Post.id > after, Post.deleted_at.is_(None))
-                    .order_by(Post.id)
-                    .limit(batch)
-                )
-            )
-            if not ids:
-                return
-            after = ids[-1]
+        for ids in id_batches(db, Post.id, batch, Post.deleted_at.is_(None)):
             documents = self._documents(db, self._load(db, ids))
             db.expunge_all()  # a rebuild of a large forum must not keep every row
             yield [d for d in documents.values() if d is not None]
@@ -260,19 +255,7 @@ class InformationSource:
         return db.scalar(select(func.count(VerifiedItem.id))) or 0
 
     def every_document(self, db: Session, batch: int) -> Iterator[Sequence[SearchDocument]]:
-        after = 0
-        while True:
-            ids = list(
-                db.scalars(
-                    select(VerifiedItem.id)
-                    .where(VerifiedItem.id > after)
-                    .order_by(VerifiedItem.id)
-                    .limit(batch)
-                )
-            )
-            if not ids:
-                return
-            after = ids[-1]
+        for ids in id_batches(db, VerifiedItem.id, batch):
             documents = self._documents(self._load(db, ids))
             db.expunge_all()
             yield [d for d in documents.values() if d is not None]
