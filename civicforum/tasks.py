@@ -63,6 +63,11 @@ class TaskQueue:
         self._started = False
         self._lock = threading.Lock()
         self._consumer: Any = None
+        if worker:
+            # Work queued before this process served anything (by a command, or before a
+            # restart) is picked up on its first request: threads are started late, so
+            # that a server that forks its workers gives each one its own.
+            app.before_request(self.start_worker)
 
     def task(
         self, name: str, *, retries: int = 0, retry_delay: int = 0
@@ -105,6 +110,17 @@ class TaskQueue:
                 thread.start()
             self._consumer = consumer
             self._started = True
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop this process's worker threads, letting a running task finish."""
+        consumer = self._consumer
+        if consumer is None:
+            return
+        consumer.stop_flag.set()
+        for thread in [consumer.scheduler, *(t for _, t in consumer.worker_threads)]:
+            thread.join(timeout)
+        self._consumer = None
+        self._started = False
 
     def run_pending(self, *, retries_too: bool = False) -> int:
         """Run every task that is due now, here and at once (the CLI, tests); returns how

@@ -97,12 +97,13 @@ class Indexer:
             self._refresh_or_raise(list(keys))
         except Exception as error:  # any failure: the post is saved, the index follows later
             if self.backend.health() == Health.MISSING:
-                log.warning(
-                    "search index missing or unreadable (%s: %s); a rebuild is queued",
-                    type(error).__name__,
-                    error,
-                )
-                self.health()  # the rebuild brings these documents too
+                # The rebuild brings these documents too; it is asked for once a minute.
+                if self._ask_for_rebuild():
+                    log.warning(
+                        "search index missing or unreadable (%s: %s); a rebuild is queued",
+                        type(error).__name__,
+                        error,
+                    )
             else:
                 log.warning(
                     "search index write failed (%s: %s); %d document(s) queued to be tried again",
@@ -148,12 +149,18 @@ class Indexer:
         """Whether search can answer; a missing or broken index is queued for a rebuild."""
         health = self.backend.health()
         if health == Health.MISSING and repair:
-            moment = time.monotonic()
-            # One request for a rebuild a minute is enough: the task takes a lock too.
-            if self._asked_at is None or moment - self._asked_at > 60:
-                self._asked_at = moment
-                self.tasks.enqueue(self._rebuild)
+            self._ask_for_rebuild()
         return health
+
+    def _ask_for_rebuild(self) -> bool:
+        """Queue a rebuild, unless this process did so in the last minute (the task takes
+        a lock too, so processes never rebuild at once). Returns whether it queued one."""
+        moment = time.monotonic()
+        if self._asked_at is not None and moment - self._asked_at <= 60:
+            return False
+        self._asked_at = moment
+        self.tasks.enqueue(self._rebuild)
+        return True
 
 
 def indexer_of(app: Flask) -> Indexer:
