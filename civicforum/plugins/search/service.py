@@ -17,7 +17,7 @@ from ...forum.models import Community
 from ...forum.queries import Page
 from ...i18n import gettext as _
 from ...searchable import Found, community_language
-from .backends import Health, IndexUnavailable, Order, Search
+from .backends import IndexUnavailable, Order, Search
 from .indexer import Indexer
 from .query import ParsedQuery
 from .snippets import snippet
@@ -82,8 +82,6 @@ def search(
     if not 1 <= question.page <= MAX_PAGE:
         answer.message = _("There is no such page of results.")
         return answer
-    if indexer.health() == Health.MISSING:
-        return _rebuilding(answer)
     zone = ZoneInfo(timezone)
     languages = frozenset(community_language(c) for c in answer.communities)
     asked = Search(

@@ -205,7 +205,9 @@ class PostgresBackend:
                     )
                 )
                 total = connection.scalar(sa.select(sa.func.count()).where(where)) or 0
-        except sa.exc.ProgrammingError as error:  # the table is gone
+        except sa.exc.ProgrammingError as error:
+            if self.health() == Health.READY:
+                raise  # a fault of ours, not a lost table: never hidden as a rebuild
             raise IndexUnavailable(str(error.orig)) from error
         return Hits(keys, int(total))
 
