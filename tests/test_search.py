@@ -238,3 +238,17 @@ def test_events_are_found_by_who_may_read_their_community_and_say_when_cancelled
     event_services.cancel_event(db, actor_of(db, world.moderator), planned["leesclub"])
     (cancelled,) = ask(db, indexer, Actor(), "repaircafé", kinds=events).results
     assert cancelled.found.note == "afgelast"  # "cancelled", in the default Dutch
+
+
+def test_identity_requirements_keep_a_community_out_of_reach_until_met(
+    db: Session, indexer: Indexer, world: SearchWorld
+) -> None:
+    from .helpers import confidential_topic, give_attribute, require_patient_membership
+
+    require_patient_membership(db, world.closed)
+    confidential_topic(db, world.closed, world.author, "Medicijnen", "Wat helpt? zeldzaam kiwi")
+    # A member of the community without the verified attribute finds nothing of it.
+    assert ask(db, indexer, actor_of(db, world.member), "kiwi").total == 0
+    assert ask(db, indexer, actor_of(db, world.member), "druif").total == 0
+    give_attribute(db, world.member)
+    assert ask(db, indexer, actor_of(db, world.member), "kiwi").total == 1
