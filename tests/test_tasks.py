@@ -52,3 +52,36 @@ def test_a_wrong_queue_setting_stops_start_up_naming_the_key(
     with pytest.raises(ConfigError) as wrong:
         CivicForum(app)
     assert wrong.value.key == "CIVICFORUM_TASK_QUEUE"
+
+
+def test_on_postgresql_one_machine_queues_and_another_runs(
+    database_url: str, tmp_path: Path
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL: the queue several machines share")
+    queue = database_url.split("?")[0].replace("+psycopg", "")
+    ran: list[str] = []
+    tasks = []
+    for machine in ("a", "b"):
+        app = make_host_app(
+            database_url,
+            tmp_path / machine,
+            CIVICFORUM_TASK_QUEUE=queue,
+            CIVICFORUM_TASK_WORKER=False,
+        )
+        CivicForum(app)
+        queued = state(app).tasks
+
+        @queued.task(f"tests.greet.{tmp_path.name}")
+        def greet(name: str, machine: str = machine) -> None:
+            ran.append(f"{name} on {machine}")
+
+        tasks.append((queued, greet))
+    (first, greet_from_a), (second, _) = tasks
+    try:
+        greet_from_a("Ans")
+        assert ran == []
+        assert second.run_pending() == 1
+        assert ran == ["Ans on b"]
+    finally:
+        first.huey.storage.flush_all()
