@@ -50,6 +50,7 @@ class Result:
 class Answer:
     results: list[Result] = field(default_factory=list)
     total: int = 0
+    more: bool = False  # more than ``total`` results: counting stopped there
     page: Page[Result] | None = None
     # Why there are no results to show, in one sentence ("" when there are, or none match).
     message: str = ""
@@ -105,7 +106,8 @@ def search(
     # A hit the index still had but the policy refuses now (the index is a moment
     # behind) is neither shown nor counted.
     total = max(0, hits.total - (len(hits.keys) - len(shown)))
-    count = max(1, math.ceil(total / per_page))
+    # With more hits than were counted, the page after the last counted one is offered.
+    count = max(1, math.ceil(total / per_page) + (1 if hits.more else 0))
     if question.page > count and question.page > 1:
         answer.message = _("There is no such page of results.")
         return answer
@@ -119,6 +121,7 @@ def search(
         for found in shown
     ]
     answer.total = total
+    answer.more = hits.more
     answer.page = Page(answer.results, question.page, count)
     return answer
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from flask import url_for
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ... import events, policy
 from ...curation.models import ItemRevision, VerifiedItem
@@ -83,8 +83,9 @@ class PostSource:
                 select(Post)
                 .where(Post.id.in_(ids))
                 .options(
-                    selectinload(Post.topic).selectinload(Topic.community),
-                    selectinload(Post.author),
+                    # Many-to-one, so joined: one statement for a page of results.
+                    joinedload(Post.topic).joinedload(Topic.community),
+                    joinedload(Post.author),
                 )
             )
         )

@@ -47,7 +47,13 @@ class Search:
 @dataclass(frozen=True)
 class Hits:
     keys: list[str]  # this page's hits, in order
-    total: int  # every hit within the scope
+    total: int  # every hit within the scope; with ``more``, as many as were counted
+    more: bool = False  # there are more than ``total`` (counting stops at COUNT_LIMIT)
+
+
+#: Hits are counted up to this many; beyond, a page says "more than 1,000 results".
+#: Counting every match of a very common word would cost more than the search itself.
+COUNT_LIMIT = 1000
 
 
 class Health(enum.StrEnum):

@@ -24,8 +24,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from ....searchable import DocumentState, SearchDocument
 from ..models import documents as table
 from ..query import ParsedQuery
-from . import Health, Hits, IndexUnavailable, Order, Progress, Search
+from . import COUNT_LIMIT, Health, Hits, IndexUnavailable, Order, Progress, Search
 
+#: A best-match search ranks the newest this many matches (or the page asked, if later).
+RANKED = 2000
 #: The text search configuration of each language a community may write in.
 CONFIGURATIONS = {"nl": "dutch", "en": "english"}
 
@@ -168,6 +170,10 @@ class PostgresBackend:
                     connection.execute(_UPSERT, [_row(d) for d in batch])
                 written += len(batch)
                 progress(written)
+        with self.engine.connect() as connection:
+            # Fresh statistics, or the planner takes the new table for an empty one.
+            connection.execute(sa.text("ANALYZE cf_search_document"))
+            connection.commit()
         return written
 
     # -- reading ---------------------------------------------------------------------
@@ -177,39 +183,63 @@ class PostgresBackend:
             return Hits([], 0)
         column = table.c
         matches: list[sa.ColumnElement[bool]] = []
-        ranks: list[tuple[sa.ColumnElement[bool], sa.ColumnElement[Any]]] = []
+        ranks: list[tuple[str, sa.ColumnElement[Any]]] = []
         for language in sorted(search.languages):
             tsquery = _tsquery(search.query, language)
             if tsquery is None:
                 continue
-            in_language = column.language == language
-            matches.append(sa.and_(in_language, column.vector.op("@@")(tsquery)))
-            ranks.append((in_language, sa.func.ts_rank_cd(column.vector, tsquery)))
+            matches.append(sa.and_(column.language == language, column.vector.op("@@")(tsquery)))
+            ranks.append((language, tsquery))
         if not matches:
             return Hits([], 0)
         where = sa.and_(sa.or_(*matches), scope_condition(search))
-        if search.order == Order.NEWEST or len(ranks) == 0:
-            order: list[sa.ColumnElement[Any]] = [column.created_at.desc(), column.key]
+        page_end = search.offset + search.limit
+        limit = max(page_end, COUNT_LIMIT) + 1
+        if search.order == Order.NEWEST:
+            page = (
+                sa.select(column.key)
+                .where(where)
+                .order_by(column.created_at.desc(), column.key)
+                .offset(search.offset)
+                .limit(search.limit)
+            )
         else:
-            rank = sa.case(*ranks, else_=0) if len(ranks) > 1 else ranks[0][1]
-            order = [rank.desc(), column.created_at.desc(), column.key]
+            # Ranked among the newest matches only: ranking every match of a very common
+            # word reads every one of their vectors.
+            recent = (
+                sa.select(column.key, column.created_at, column.language, column.vector)
+                .where(where)
+                .order_by(column.created_at.desc())
+                .limit(max(page_end, RANKED))
+                .subquery()
+            )
+            rank = sa.case(
+                *[
+                    (recent.c.language == language, sa.func.ts_rank_cd(recent.c.vector, q))
+                    for language, q in ranks
+                ],
+                else_=0,
+            )
+            page = (
+                sa.select(recent.c.key)
+                .order_by(rank.desc(), recent.c.created_at.desc(), recent.c.key)
+                .offset(search.offset)
+                .limit(search.limit)
+            )
+        counted = sa.select(sa.func.count()).select_from(
+            sa.select(column.key).where(where).limit(limit).subquery()
+        )
         try:
             with self.engine.connect() as connection:
-                keys = list(
-                    connection.scalars(
-                        sa.select(column.key)
-                        .where(where)
-                        .order_by(*order)
-                        .offset(search.offset)
-                        .limit(search.limit)
-                    )
-                )
-                total = connection.scalar(sa.select(sa.func.count()).where(where)) or 0
+                keys = list(connection.scalars(page))
+                total = int(connection.scalar(counted) or 0)
         except sa.exc.ProgrammingError as error:
             if self.health() == Health.READY:
                 raise  # a fault of ours, not a lost table: never hidden as a rebuild
             raise IndexUnavailable(str(error.orig)) from error
-        return Hits(keys, int(total))
+        if total < limit:
+            return Hits(keys, total)
+        return Hits(keys, limit - 1, more=True)
 
     def count(self) -> int:
         try:

@@ -24,15 +24,18 @@ from typing import Any
 from whoosh import index, writing
 from whoosh.fields import ID, NUMERIC, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
+from whoosh.idsets import BitSet
 from whoosh.query import And, AndNot, NumericRange, Or, Phrase, Query, Term
 from whoosh.searching import Searcher
 
 from ....searchable import DocumentState, SearchDocument
 from ..query import ParsedQuery, analyser, stems
-from . import Health, Hits, IndexUnavailable, Order, Progress, Search
+from . import COUNT_LIMIT, Health, Hits, IndexUnavailable, Order, Progress, Search
 
 LANGUAGES = ("nl", "en")
 INDEX_NAME = "civicforum"
+#: Scopes whose documents are kept in memory (a bit per document each).
+SCOPES_KEPT = 64
 # Seconds a live write waits for another writer (a rebuild) before it is queued instead.
 WRITE_TIMEOUT = 1.0
 
@@ -176,6 +179,8 @@ class WhooshBackend:
         self.folder = folder
         self._index: Any = None
         self._opening = threading.Lock()
+        # (index generation, scope) -> the documents it lets through, oldest first.
+        self._scopes: dict[tuple[int, str], Any] = {}
 
     # -- opening ---------------------------------------------------------------------
 
@@ -295,19 +300,39 @@ class WhooshBackend:
         if wanted is None or search.scope.is_empty:
             return Hits([], 0)
         page_end = search.offset + search.limit
+        # One more than is counted or shown: whether there are more is known without
+        # counting every match (Whoosh's exact count runs the query again).
+        limit = max(page_end, COUNT_LIMIT) + 1
         with self._searcher() as searcher:
-            # The documents the searcher may find, as a set: Whoosh counts every match
-            # when a filter query matches nothing at all, which would reveal hidden hits.
-            allowed = set(searcher.docs_for_query(scope_filter(search)))
+            allowed = self._allowed(searcher, scope_filter(search))
+            # Whoosh counts every match when a filter matches nothing at all, which would
+            # reveal hidden hits: an empty scope answers here.
             if not allowed:
                 return Hits([], 0)
-            options: dict[str, Any] = {"filter": allowed, "limit": page_end}
+            options: dict[str, Any] = {"filter": allowed, "limit": limit}
             if search.order == Order.NEWEST:
                 options.update(sortedby="created", reverse=True)
             results = searcher.search(wanted, **options)
-            total = len(results)
+            scored = results.scored_length()
             keys = [hit["key"] for hit in results[search.offset : page_end]]
-        return Hits(keys, total)
+        if scored < limit:
+            return Hits(keys, scored)
+        return Hits(keys, limit - 1, more=True)
+
+    def _allowed(self, searcher: Searcher, scope: Query) -> Any:
+        """The documents ``scope`` lets through, kept while the index is unchanged: most
+        searches share a scope (everyone who is not signed in has the same), and
+        finding it walks every document."""
+        key = (searcher.ixreader.generation(), repr(scope))
+        with self._opening:
+            found = self._scopes.get(key)
+        if found is None:
+            found = BitSet(searcher.docs_for_query(scope), size=searcher.doc_count_all())
+            with self._opening:
+                if len(self._scopes) >= SCOPES_KEPT:
+                    self._scopes.pop(next(iter(self._scopes)))
+                self._scopes[key] = found
+        return found
 
     def count(self) -> int:
         try:
