@@ -1,0 +1,255 @@
+"""The search page under load: gunicorn on loopback, driven by wrk or a Python client."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .report import Figure, Report, ms, percentile, say
+
+if TYPE_CHECKING:
+    from .search import Query
+
+import contextlib
+import http.client
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote_plus
+
+import click
+
+# The environment a gunicorn worker builds its app from (see search.served_app).
+ROOT = Path(__file__).resolve().parents[2]
+FLASKBB_REQUESTS_PER_SECOND = 12.0
+CONNECTIONS = 8
+
+ENV_DATABASE = "CIVICFORUM_BENCH_DATABASE_URL"
+ENV_BACKEND = "CIVICFORUM_BENCH_SEARCH_BACKEND"
+ENV_INDEX = "CIVICFORUM_BENCH_INDEX_DIR"
+ENV_INSTANCE = "CIVICFORUM_BENCH_INSTANCE"
+
+
+# -- the search page under load --------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def get(port: int, path: str, timeout: float = 30.0) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+@contextlib.contextmanager
+def gunicorn(url: str, backend: str, index_dir: Path, instance: Path, log: Path) -> Iterator[int]:
+    """gunicorn with one sync worker serving the app on 127.0.0.1; yields its port."""
+    port = free_port()
+    env = dict(os.environ)
+    env.update(
+        {
+            ENV_DATABASE: url,
+            ENV_BACKEND: backend,
+            ENV_INDEX: str(index_dir),
+            ENV_INSTANCE: str(instance),
+        }
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers=1",
+        "--worker-class=sync",
+        f"--bind=127.0.0.1:{port}",
+        "--timeout=120",
+        "--log-level=warning",
+        "tests.benchmarks.search:served_app()",
+    ]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise click.ClickException(f"gunicorn stopped:\n{log.read_text()}")
+            try:
+                status, _body = get(port, "/forum/search", timeout=5)
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise click.ClickException(f"gunicorn did not answer in 60 s:\n{log.read_text()}")
+            time.sleep(0.2)
+        yield port
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@dataclass
+class Load:
+    requests: int
+    seconds: float
+    p50: float
+    p99: float
+    errors: int
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+
+_WRK_LATENCY = re.compile(r"^\s*(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
+_WRK_UNIT = {"us": 1e-6, "ms": 1e-3, "s": 1.0}
+
+
+def drive_with_wrk(port: int, paths: list[str], seconds: int, folder: Path) -> Load:
+    script = folder / "rotate.lua"
+    listed = ",\n".join(f'  "{p}"' for p in paths)
+    script.write_text(
+        f"local paths = {{\n{listed}\n}}\n"
+        "local i = math.random(#paths)\n"
+        "request = function()\n"
+        "  i = i % #paths + 1\n"
+        '  return wrk.format("GET", paths[i])\n'
+        "end\n"
+    )
+    done = subprocess.run(
+        [
+            "wrk",
+            "--threads=2",
+            f"--connections={CONNECTIONS}",
+            f"--duration={seconds}s",
+            "--timeout=30s",
+            "--latency",
+            f"--script={script}",
+            f"http://127.0.0.1:{port}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        check=True,
+    )
+    out = done.stdout
+    latency = {
+        m.group(1): float(m.group(2)) * _WRK_UNIT[m.group(3)] for m in _WRK_LATENCY.finditer(out)
+    }
+    count = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m)", out)
+    if count is None or "50" not in latency:
+        raise click.ClickException(f"cannot read wrk's output:\n{out}\n{done.stderr}")
+    unit = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[count.group(3)]
+    errors = 0
+    for pattern in (r"Non-2xx or 3xx responses: (\d+)", r"Socket errors:[^\n]*"):
+        found = re.search(pattern, out)
+        if found:
+            errors += sum(int(n) for n in re.findall(r"\d+", found.group(0).split(":", 1)[1]))
+    return Load(
+        int(count.group(1)),
+        float(count.group(2)) * unit,
+        latency["50"],
+        latency.get("99", float("nan")),
+        errors,
+    )
+
+
+def drive_with_python(port: int, paths: list[str], seconds: int) -> Load:
+    """8 threads, each sending one request at a time for ``seconds``."""
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+    counter = iter(range(10**6))
+
+    def client() -> None:
+        nonlocal errors
+        while time.monotonic() < deadline:
+            path = paths[next(counter) % len(paths)]
+            began = time.perf_counter()
+            try:
+                status, _body = get(port, path)
+            except OSError:
+                status = 0
+            spent = time.perf_counter() - began
+            with lock:
+                latencies.append(spent)
+                errors += status != 200
+
+    began = time.monotonic()
+    threads = [threading.Thread(target=client) for _ in range(CONNECTIONS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + 60)
+    spent = time.monotonic() - began
+    return Load(
+        len(latencies),
+        spent,
+        percentile(latencies, 0.5),
+        percentile(latencies, 0.99),
+        errors,
+    )
+
+
+def page_throughput(
+    report: Report,
+    posts: int,
+    where: str,
+    url: str,
+    backend: str,
+    index_dir: Path,
+    folder: Path,
+    queries: list[Query],
+    seconds: int,
+) -> None:
+    paths = [f"/forum/search?q={quote_plus(q.text)}" for q in queries]
+    instance = folder / f"instance-{backend}-served"
+    with gunicorn(url, backend, index_dir, instance, folder / f"gunicorn-{backend}.log") as port:
+        single = []
+        for path in paths[:20]:  # warm up, and the time of one request alone
+            began = time.perf_counter()
+            status, _body = get(port, path)
+            single.append(time.perf_counter() - began)
+            if status != 200:
+                say(f"  warning: {path} answered {status}")
+        say(
+            f"  search page, one connection: p50 {ms(percentile(single[5:], 0.5))} "
+            f"over {len(single) - 5} requests"
+        )
+        if shutil.which("wrk"):
+            load = drive_with_wrk(port, paths, seconds, folder)
+        else:
+            load = drive_with_python(port, paths, seconds)
+    ratio = load.rate / FLASKBB_REQUESTS_PER_SECOND
+    report.add(
+        Figure(
+            f"Search page, gunicorn 1 sync worker, {CONNECTIONS} connections",
+            posts,
+            where,
+            f"{load.rate:,.1f} req/s = {ratio:.1f}× FlaskBB "
+            f"(p50 {ms(load.p50)}, p99 {ms(load.p99)}, {load.requests:,} requests"
+            f"{f', {load.errors} errors' if load.errors else ''})",
+            "≥ 24 req/s (2× FlaskBB's 12)",
+            load.rate >= 2 * FLASKBB_REQUESTS_PER_SECOND and load.errors == 0,
+        )
+    )
