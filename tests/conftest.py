@@ -78,9 +78,12 @@ def dispose_forum_engines(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @contextmanager
-def fresh_database(directory: Path) -> Iterator[str]:
-    """An empty database of the kind under test, and its URL; dropped afterwards."""
-    server = os.environ.get(PG_ENV)
+def fresh_database(directory: Path, server: str | None = None) -> Iterator[str]:
+    """An empty database of the kind under test, and its URL; dropped afterwards.
+
+    :param server: a PostgreSQL URL, or "" for SQLite; by default the one under test.
+    """
+    server = os.environ.get(PG_ENV) if server is None else server
     if not server:
         yield f"sqlite:///{directory / 'forum.sqlite3'}"
         return

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import multiprocessing
@@ -10,8 +9,7 @@ import os
 import random
 import sys
 import time
-import uuid
-from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,7 @@ from civicforum.forum import services as forum_services
 from civicforum.forum.models import Membership, Post, Topic
 from civicforum.identity.models import IdentityLevel, Member, PublishAs
 
+from ..conftest import fresh_database as test_database
 from .dutch import FIRST_NAMES, NOUNS, SURNAMES, Lemma, Vocabulary, Writer
 
 LIMITS = forum_services.Limits(max_title_length=150, max_post_length=20000)
@@ -40,23 +39,9 @@ TWO_YEARS = dt.timedelta(days=730)
 # -- databases -----------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def fresh_database(kind: str, folder: Path, server: str) -> Iterator[str]:
-    """An empty database and its URL, dropped afterwards (as tests/conftest.py does)."""
-    if kind == "sqlite":
-        yield f"sqlite:///{folder / 'forum.sqlite3'}"
-        return
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(server)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in server else "?"
-    try:
-        yield f"{server}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+def fresh_database(kind: str, folder: Path, server: str) -> AbstractContextManager[str]:
+    """An empty database of ``kind`` and its URL, dropped afterwards, as the tests make."""
+    return test_database(folder, server if kind == "postgresql" else "")
 
 
 def postgres_version(server: str) -> str | None:
