@@ -4,14 +4,20 @@ is tested in test_search.py; the page is the same whatever the backend.)"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from civicforum import CivicForum, ConfigError
+from civicforum.db import Base
+from civicforum.extension import state
 from civicforum.forum import services as forum_services
 from civicforum.identity.models import PublishAs
 
+from .conftest import make_host_app
 from .helpers import actor_of, sign_in
 from .searchworld import LIMITS, SearchWorld, prepare, search_world
 
@@ -126,3 +132,45 @@ def post_of_key(db: Session, key: str) -> int:
     post = db.get(forum_services.Post, int(key.split(":")[1]))
     assert post is not None
     return post.topic_id
+
+
+# -- settings and switching it off -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("settings", "why"),
+    [
+        ({"CIVICFORUM_SEARCH_BACKEND": "elasticsearch"}, "expected 'whoosh' or 'postgresql'"),
+        ({"CIVICFORUM_SEARCH_RESULTS_PER_PAGE": 500}, "from 5 to 50"),
+        ({"CIVICFORUM_SEARCH_INDEX_DIR": "  "}, "a folder path"),
+    ],
+)
+def test_a_wrong_search_setting_stops_start_up_naming_the_key(
+    database_url: str, tmp_path: Path, settings: dict[str, object], why: str
+) -> None:
+    app = make_host_app(database_url, tmp_path / "instance", **settings)
+    with pytest.raises(ConfigError, match=why) as wrong:
+        CivicForum(app)
+    assert wrong.value.key == next(iter(settings))
+
+
+def test_the_postgresql_backend_needs_the_forum_on_postgresql(
+    database_url: str, tmp_path: Path
+) -> None:
+    if database_url.startswith("postgresql"):
+        pytest.skip("the forum is on PostgreSQL here")
+    app = make_host_app(database_url, tmp_path / "instance", CIVICFORUM_SEARCH_BACKEND="postgresql")
+    with pytest.raises(ConfigError, match="on PostgreSQL") as wrong:
+        CivicForum(app)
+    assert wrong.value.key == "CIVICFORUM_SEARCH_BACKEND"
+
+
+def test_a_host_can_switch_search_off(database_url: str, tmp_path: Path) -> None:
+    app = make_host_app(database_url, tmp_path / "instance", CIVICFORUM_PLUGINS=["events"])
+    CivicForum(app)
+    Base.metadata.create_all(state(app).engine)
+    client = app.test_client()
+    assert client.get("/forum/search", query_string={"q": "boek"}).status_code == 404
+    assert "/forum/search" not in client.get("/forum/").get_data(as_text=True)
+    commands = app.test_cli_runner().invoke(args=["civicforum", "--help"]).output
+    assert "search" not in commands.split("Commands:")[1]
