@@ -57,7 +57,9 @@ def civicforum_event_types() -> Sequence[type[Event]]:
 def civicforum_event(event: Event, settings: Mapping[str, Any]) -> None:
     """React to a domain event, after the transaction that caused it committed.
 
-    Never called for work that was rolled back. ``settings`` holds every setting by key.
+    Never called for work that was rolled back. Called inside the app context of the forum
+    that recorded the event, also for work done from the CLI or a task. ``settings``
+    holds every setting by key.
     """
 
 
