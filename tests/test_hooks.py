@@ -30,7 +30,8 @@ from civicforum.identity.models import PublishAs
 from civicforum.pluginmanager import PluginLoadError
 from civicforum.plugins.search.indexer import indexer_of
 from civicforum.searchable import Found, SearchDocument, community_language
-from civicforum.settings import Spec, _text
+from civicforum.settingchecks import text as _text
+from civicforum.settings import Spec
 
 from .conftest import LIMITS, make_host_app
 from .helpers import actor_of, add_member, sign_in
