@@ -16,7 +16,10 @@ from typing import Any
 
 from . import settingchecks as check
 from .errors import ConfigError
-from .settingchecks import IDENTITY_LEVELS, LANGUAGES, AttributeRule, OidcProvider
+from .settingchecks import IDENTITY_LEVELS as IDENTITY_LEVELS
+from .settingchecks import LANGUAGES as LANGUAGES
+from .settingchecks import AttributeRule as AttributeRule
+from .settingchecks import OidcProvider as OidcProvider
 
 PLUGINS_KEY = "CIVICFORUM_PLUGINS"
 TASK_QUEUE_KEY = "CIVICFORUM_TASK_QUEUE"
