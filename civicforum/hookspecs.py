@@ -9,6 +9,7 @@ keeps that page and this module in step.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,8 +20,12 @@ if TYPE_CHECKING:
     import click
     from flask import Blueprint, Flask
     from markupsafe import Markup
+    from sqlalchemy.orm import Session
 
+    from .digests.sections import DigestSection
     from .events import Event
+    from .identity.models import Member
+    from .privacy.personal import PersonalData
     from .searchable import SearchSource
     from .settings import Spec
 
@@ -103,3 +108,34 @@ def civicforum_search_sources() -> Sequence[SearchSource]:
     """Content the plugin makes searchable, as :class:`civicforum.searchable.SearchSource`
     objects: how its rows become documents, which domain events change them, and what a
     result shows to whom (asking the policy). The search plugin indexes them all."""
+
+
+@hookspec
+def civicforum_digest_sections(
+    db: Session, member: Member, since: dt.datetime, until: dt.datetime
+) -> Sequence[DigestSection]:
+    """What the plugin has for ``member``'s digest: what changed between ``since`` and
+    ``until`` (UTC) that concerns them, as :class:`civicforum.digests.sections.DigestSection`
+    objects in the current language (the digest is made in the member's language, inside
+    a request context with the site's address, so ``url_for(..., _external=True)`` works).
+
+    Called for each member whose digest is due. Return nothing when nothing happened: a
+    digest with no sections is not sent. Never counts of likes or views.
+    """
+
+
+@hookspec
+def civicforum_personal_data(db: Session, member: Member) -> PersonalData | None:
+    """The plugin's part of ``member``'s personal data export (GDPR Articles 15 and 20),
+    as a :class:`civicforum.privacy.personal.PersonalData`: records for ``member.json``
+    and files for the ZIP. Called in the task that makes the export. Include only what
+    is about the member: never another person's personal data.
+    """
+
+
+@hookspec
+def civicforum_member_erasing(db: Session, member: Member) -> None:
+    """``member`` is being erased (GDPR Article 17): remove what the plugin keeps about
+    them, in ``db``'s transaction, which commits the erasure afterwards (do not commit).
+    Whatever others still need (a waiting list moving up) is done here too.
+    """

@@ -45,6 +45,7 @@ class MembershipStatus(enum.StrEnum):
 
 
 SLUG_MAX = 64
+WARNING_MAX = 100
 NAME_MAX = 120
 
 
@@ -158,6 +159,8 @@ class Post(Base):
     held: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     hidden_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     content_warning: Mapped[str | None] = mapped_column(String(200))
+    # The author's own warning label, shown like a moderator's; theirs to change.
+    author_warning: Mapped[str | None] = mapped_column(String(WARNING_MAX))
 
     topic: Mapped[Topic] = relationship()
     author: Mapped[Member | None] = relationship(foreign_keys=[author_id])

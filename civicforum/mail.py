@@ -1,0 +1,80 @@
+"""Sending the forum's mail over SMTP: password resets, outcomes of reports, digests.
+
+A message has a plain-text part always, an HTML part when there is one, and any extra
+headers (``List-Unsubscribe``). Sending is one blocking SMTP conversation with a short
+timeout; requests never wait on it except the password reset a visitor asked for, and
+everything else goes through the task queue, which tries again later.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+
+from .settings import Settings
+
+
+class MailError(Exception):
+    """The mail server could not be reached or refused the message."""
+
+
+@dataclass(frozen=True)
+class Mail:
+    """One message to one address."""
+
+    to: str
+    subject: str
+    text: str
+    html: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+def build_message(settings: Settings, mail: Mail) -> EmailMessage:
+    if settings.mail_sender is None:
+        raise MailError("no sender is configured (CIVICFORUM_MAIL_SENDER)")
+    message = EmailMessage()
+    message["From"] = settings.mail_sender
+    message["To"] = mail.to
+    message["Subject"] = mail.subject
+    for name, value in mail.headers.items():
+        message[name] = value
+    message.set_content(mail.text)
+    if mail.html is not None:
+        message.add_alternative(mail.html, subtype="html")
+    return message
+
+
+def deliver(settings: Settings, mail: Mail) -> None:
+    """Send one message.
+
+    :raises MailError: when the server cannot be reached or refuses it.
+    """
+    if settings.mail_server is None:
+        raise MailError("no mail server is configured (CIVICFORUM_MAIL_SERVER)")
+    message = build_message(settings, mail)
+    try:
+        if settings.mail_security == "tls":
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                settings.mail_server,
+                settings.mail_port,
+                timeout=10,
+                context=ssl.create_default_context(),
+            )
+        else:
+            smtp = smtplib.SMTP(settings.mail_server, settings.mail_port, timeout=10)
+        with smtp:
+            if settings.mail_security == "starttls":
+                smtp.starttls(context=ssl.create_default_context())
+            if settings.mail_username and settings.mail_password:
+                smtp.login(settings.mail_username, settings.mail_password)
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as error:
+        raise MailError(str(error)) from error
+
+
+def send_mail(settings: Settings, to: str, subject: str, body: str) -> None:
+    """Send one plain-text message; see :func:`deliver`."""
+    deliver(settings, Mail(to=to, subject=subject, text=body))
