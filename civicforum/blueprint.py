@@ -21,6 +21,7 @@ from .forum import display
 from .identity.attributes import attribute_label, providers_granting
 from .identity.services import oidc_provider_key
 from .moderation.display import moderation_context
+from .pace.display import pace_context
 from .pluginmanager import Plugins
 from .settings import Settings
 
@@ -38,11 +39,13 @@ def make_blueprint(settings: Settings, plugins: Plugins) -> Blueprint:
     from .forum.views import register as register_forum
     from .identity.views import register as register_identity
     from .moderation.pages import register as register_moderation
+    from .pace.views import register as register_pace
 
     register_forum(bp)
     register_identity(bp)
     register_moderation(bp)
     register_curation(bp)
+    register_pace(bp)
     plugins.manager.hook.civicforum_routes(blueprint=bp)
 
     @bp.route("/<path:unknown>")
@@ -89,6 +92,7 @@ def _template_context() -> dict[str, Any]:
         "cf_attribute_label": attribute_label,
         **moderation_context(),
         **curation_context(),
+        **pace_context(),
     }
 
 

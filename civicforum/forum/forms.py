@@ -51,6 +51,13 @@ class PostForm(FlaskForm):
     publish_as = RadioField(
         _l("Show this post"), choices=[], default=PublishAs.PSEUDONYM.value, validate_choice=False
     )
+    warning = StringField(
+        _l("Content warning (optional)"),
+        description=_l(
+            "A few words, such as “illness” or “loss”. Readers see them first and open the "
+            "post when they are ready."
+        ),
+    )
     submission_token = HiddenField()
     previewed = HiddenField()
     preview = SubmitField(_l("Preview"))
@@ -80,6 +87,10 @@ class TopicForm(PostForm):
 
 class EditForm(FlaskForm):
     body = TextAreaField(_l("Your message"))
+    warning = StringField(
+        _l("Content warning (optional)"),
+        description=_l("Leave empty for no warning."),
+    )
     save = SubmitField(_l("Save changes"))
 
 

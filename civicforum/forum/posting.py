@@ -54,6 +54,7 @@ def _preview(form: PostForm, check_title: bool) -> str | None:
         if check_title:
             services.clean_title(form.title.data or "", _limits())
         body = services.clean_body(form.body.data or "", _limits())
+        form.warning.data = services.clean_warning(form.warning.data) or ""
     except ServiceError as error:
         attach_error(form, error)
         return None
@@ -150,6 +151,7 @@ def new_topic(slug: str) -> Any:
             publish_as=form.publish_as.data or "",
             submission_token=form.submission_token.data or "",
             limits=_limits(),
+            warning=form.warning.data,
         )
         flash(_("Your topic is published."), "civicforum")
         return url_for("civicforum.topic", topic_id=topic.id)
@@ -183,6 +185,7 @@ def reply(topic_id: int) -> Any:
             publish_as=form.publish_as.data or "",
             submission_token=form.submission_token.data or "",
             limits=_limits(),
+            warning=form.warning.data,
         )
         flash(_("Your reply is published."), "civicforum")
         return url_for("civicforum.post", post_id=post.id)
@@ -199,11 +202,23 @@ def edit(post_id: int) -> Any:
     require(policy.can_edit_post(actor, post))
     form = EditForm()
     status = 200
+    own = post.author_id == actor.member_id
+    if not own:
+        del form.warning  # a moderator's label is a measure, not an edit
     if request.method == "GET":
         form.body.data = post.body
+        if own:
+            form.warning.data = post.author_warning or ""
     if form.validate_on_submit():
         try:
-            services.edit_post(db, actor, post, body=form.body.data or "", limits=_limits())
+            services.edit_post(
+                db,
+                actor,
+                post,
+                body=form.body.data or "",
+                limits=_limits(),
+                warning=form.warning.data if own else post.author_warning,
+            )
         except ServiceError as error:
             attach_error(form, error)
             status = 422

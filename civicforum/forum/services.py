@@ -34,6 +34,7 @@ from ..settings import LANGUAGES
 from .models import (
     NAME_MAX,
     SLUG_MAX,
+    WARNING_MAX,
     Community,
     JoinPolicy,
     Membership,
@@ -55,6 +56,23 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 class Limits:
     max_title_length: int
     max_post_length: int
+
+
+def clean_warning(label: str | None) -> str | None:
+    """An author's content-warning label: one short line, or None for no warning."""
+    label = " ".join(_CONTROL.sub("", label or "").split())
+    if not label:
+        return None
+    if len(label) > WARNING_MAX:
+        raise ServiceError(
+            _(
+                "A warning label can be at most %(max)d characters; this one has %(n)d.",
+                max=WARNING_MAX,
+                n=len(label),
+            ),
+            "warning",
+        )
+    return label
 
 
 def _require(verdict: policy.Verdict) -> None:
@@ -272,8 +290,12 @@ def start_topic(
     publish_as: str,
     submission_token: str,
     limits: Limits,
+    warning: str | None = None,
 ) -> Topic:
-    """Start a topic with its opening post; a resubmitted form returns the first topic."""
+    """Start a topic with its opening post; a resubmitted form returns the first topic.
+
+    :param warning: the author's own content-warning label for the opening post.
+    """
     _require(policy.can_start_topic(actor, community))
     assert actor.member is not None
     earlier = _existing_submission(db, actor.member, submission_token)
@@ -289,6 +311,7 @@ def start_topic(
             publish_as=publish_as,
             submission_token=submission_token,
             limits=limits,
+            warning=warning,
         )
         db.commit()
     except IntegrityError:
@@ -310,6 +333,7 @@ def add_topic(
     publish_as: str,
     submission_token: str,
     limits: Limits,
+    warning: str | None = None,
 ) -> Topic:
     """A topic with its opening post, flushed but not committed: for work that makes a
     topic as part of something larger (an event and its discussion), in one transaction.
@@ -325,6 +349,7 @@ def add_topic(
     held = policy.needs_approval(actor, community, here)
     title = clean_title(title, limits)
     body = clean_body(body, limits)
+    author_warning = clean_warning(warning)
     shown_as = _publish_as(actor.member, publish_as)
     moment = now()
     topic = Topic(
@@ -346,6 +371,7 @@ def add_topic(
         submission_token=submission_token,
         created_at=moment,
         held=held,
+        author_warning=author_warning,
     )
     db.add_all([topic, post])
     db.flush()
@@ -366,6 +392,7 @@ def reply(
     publish_as: str,
     submission_token: str,
     limits: Limits,
+    warning: str | None = None,
 ) -> Post:
     """Add a reply; the same form submitted twice yields one post.
 
@@ -383,9 +410,11 @@ def reply(
     _require(policy.can_reply(actor, topic, here))
     held = policy.needs_approval(actor, topic.community, here)
     body = clean_body(body, limits)
+    author_warning = clean_warning(warning)
     moment = now()
     post = Post(
         topic_id=topic.id,
+        author_warning=author_warning,
         author_id=actor.member.id,
         body=body,
         body_html=render_markdown(body),
@@ -415,12 +444,30 @@ def reply(
     return post
 
 
-def edit_post(db: Session, actor: policy.Actor, post: Post, *, body: str, limits: Limits) -> Post:
-    """Replace a post's text, keeping the earlier text as a revision; refused while the
-    author is muted, suspended or banned."""
+def edit_post(
+    db: Session,
+    actor: policy.Actor,
+    post: Post,
+    *,
+    body: str,
+    limits: Limits,
+    warning: str | None = None,
+) -> Post:
+    """Replace a post's text and its author's warning label, keeping the earlier text as
+    a revision; refused while the author is muted, suspended or banned.
+
+    :param warning: the new label, or None/"" for none (only the author sets their own;
+        a moderator's label is a measure, changed through moderation).
+    """
     here = moderation_standing(db, actor, post.topic.community, post.topic)
     _require(policy.can_edit_post(actor, post, here))
     body = clean_body(body, limits)
+    author_warning = clean_warning(warning)
+    if post.author_id == actor.member_id and author_warning != post.author_warning:
+        post.author_warning = author_warning
+        if body == post.body:
+            db.commit()
+            return post
     if body == post.body:
         return post
     db.add(

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
 from ..db import Base, UTCDateTime
+
+if TYPE_CHECKING:
+    from ..pace.models import Preferences
 
 
 class IdentityLevel(enum.IntEnum):
@@ -70,6 +74,11 @@ class Member(Base):
     attributes: Mapped[list[MemberAttribute]] = relationship(
         back_populates="member", cascade="all, delete-orphan", order_by="MemberAttribute.key"
     )
+    # How the forum reaches them (civicforum.pace), loaded with the member: every page
+    # asks about quiet hours and content warnings.
+    preferences: Mapped[Preferences | None] = relationship(
+        lazy="joined", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     @property
     def level(self) -> IdentityLevel:
@@ -126,3 +135,8 @@ class MemberAttribute(Base):
     verified_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now)
 
     member: Mapped[Member] = relationship(back_populates="attributes")
+
+
+# The preferences' table must be known wherever members are: the relationship above
+# names it.
+from ..pace import models as _pace_models  # noqa: E402, F401

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -20,6 +20,9 @@ from .forms import RegisterForm, ResetForm, ResetRequestForm, SettingsForm, Sign
 from .mail import MailError, send_mail
 from .models import LocalAccount, Member, PublishAs
 from .providers import session_stamp
+
+if TYPE_CHECKING:
+    from ..pace.forms import PaceForm
 from .services import oidc_provider_key
 
 log = logging.getLogger(__name__)
@@ -198,22 +201,27 @@ def reset_password(token: str) -> Any:
     return render_template("civicforum/reset.html", form=form), status
 
 
+def _settings_form(member: Member, *, fill: bool) -> SettingsForm:
+    form = SettingsForm()
+    form.publish_as.choices = publish_as_choices(member)
+    form.language.choices = [("", _("As my browser or this site says"))] + [
+        (code, LANGUAGE_NAMES[code]) for code in state().settings.languages
+    ]
+    if fill:
+        form.display_name.data = member.display_name
+        form.real_name.data = member.real_name or ""
+        form.publish_as.data = member.publish_as or PublishAs.PSEUDONYM.value
+        form.language.data = member.language or ""
+    return form
+
+
 def member_settings() -> Any:
     forum = state()
     actor = forum.identity.current_actor()
     if actor.member is None:
         return redirect(url_for("civicforum.sign_in", next=request.path))
     member: Member = actor.member
-    form = SettingsForm()
-    form.publish_as.choices = publish_as_choices(member)
-    form.language.choices = [("", _("As my browser or this site says"))] + [
-        (code, LANGUAGE_NAMES[code]) for code in forum.settings.languages
-    ]
-    if request.method == "GET":
-        form.display_name.data = member.display_name
-        form.real_name.data = member.real_name or ""
-        form.publish_as.data = member.publish_as or PublishAs.PSEUDONYM.value
-        form.language.data = member.language or ""
+    form = _settings_form(member, fill=request.method == "GET")
     status = 200
     if form.validate_on_submit():
         try:
@@ -238,6 +246,23 @@ def member_settings() -> Any:
             return redirect(url_for("civicforum.settings"))
     elif form.is_submitted():
         status = 422
+    return render_settings(member, form=form, status=status)
+
+
+def render_settings(
+    member: Member,
+    *,
+    form: SettingsForm | None = None,
+    pace: PaceForm | None = None,
+    status: int = 200,
+) -> Any:
+    """The settings page: who the member is, how the forum reaches them, what they follow
+    and their data; ``form`` or ``pace`` is the one submitted, with its errors."""
+    from ..pace.views import settings_context
+
+    forum = state()
+    if form is None:
+        form = _settings_form(member, fill=True)
     providers = forum.settings.oidc_providers
     linked_keys = {identity.provider for identity in member.identities}
     return render_template(
@@ -248,4 +273,5 @@ def member_settings() -> Any:
         attribute_labels=[attribute_label(a.key) for a in member.attributes],
         linked=[p.title for p in providers if oidc_provider_key(p.name) in linked_keys],
         unlinked=[p for p in providers if oidc_provider_key(p.name) not in linked_keys],
+        **settings_context(member, pace),
     ), status

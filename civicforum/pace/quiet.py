@@ -70,7 +70,7 @@ def parse_hhmm(text: str) -> int | None:
     """ "22:30" -> 1350; None for anything that is not a time of day."""
     text = text.strip()
     parts = text.split(":")
-    if len(parts) != 2 or not all(p.isdecimal() and len(p) <= 2 for p in parts):
+    if len(parts) != 2 or not all(p.isascii() and p.isdecimal() and len(p) <= 2 for p in parts):
         return None
     hours, minutes = int(parts[0]), int(parts[1])
     if hours > 23 or minutes > 59:

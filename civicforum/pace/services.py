@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..clock import now
+from .. import clock
 from ..errors import ServiceError
 from ..forum.models import Community, Topic
 from ..i18n import gettext as _
@@ -75,7 +75,7 @@ def update_pace(
     prefs.quiet_end = quiet_end
     prefs.open_warnings = open_warnings
     if prefs.digest_asked_at is None:
-        prefs.digest_asked_at = now()
+        prefs.digest_asked_at = clock.now()
     db.commit()
     return prefs
 
@@ -86,7 +86,7 @@ def answer_digest_question(db: Session, member: Member, digest: str) -> Preferen
         raise ServiceError(_("Choose how often the forum may write to you."), field="digest")
     prefs = _stored(db, member)
     prefs.digest = digest
-    prefs.digest_asked_at = now()
+    prefs.digest_asked_at = clock.now()
     db.commit()
     return prefs
 
@@ -97,7 +97,7 @@ def stop_digests(db: Session, member: Member) -> bool:
     was = prefs.digest != DigestFrequency.NEVER
     prefs.digest = DigestFrequency.NEVER.value
     if prefs.digest_asked_at is None:
-        prefs.digest_asked_at = now()
+        prefs.digest_asked_at = clock.now()
     db.commit()
     return was
 
@@ -126,7 +126,7 @@ def quiet_now(
     if prefs is None or prefs.quiet_start is None:
         return False
     return is_quiet(
-        moment or now(), prefs.quiet_start, prefs.quiet_end, zone(prefs.timezone, site_timezone)
+        moment or clock.now(), prefs.quiet_start, prefs.quiet_end, zone(prefs.timezone, site_timezone)
     )
 
 

@@ -84,6 +84,12 @@ from .forum import (
     can_edit_post as can_edit_post,
 )
 from .forum import (
+    can_follow_community as can_follow_community,
+)
+from .forum import (
+    can_follow_topic as can_follow_topic,
+)
+from .forum import (
     can_join as can_join,
 )
 from .forum import (

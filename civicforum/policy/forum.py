@@ -103,6 +103,19 @@ def can_view_topic(actor: Actor, topic: Topic) -> Verdict:
     return ALLOW
 
 
+def can_follow_community(actor: Actor, community: Community) -> Verdict:
+    """Members follow what they may read, for their digest; unfollowing is always open."""
+    if not actor.is_authenticated:
+        return _deny(_l("Sign in to follow this community."), "sign_in")
+    return can_view_community(actor, community)
+
+
+def can_follow_topic(actor: Actor, topic: Topic) -> Verdict:
+    if not actor.is_authenticated:
+        return _deny(_l("Sign in to follow this topic."), "sign_in")
+    return can_view_topic(actor, topic)
+
+
 def can_view_post(actor: Actor, post: Post) -> Verdict:
     """A held or hidden post's text is for its author and the moderators only; others see
     that a moderator hid it."""
