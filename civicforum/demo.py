@@ -27,6 +27,7 @@ from .demo_content import (
     DEMO_PASSWORD,
     EDITS,
     EMAIL_DOMAIN,
+    PACES,
     PEOPLE,
     TOPICS,
     DemoCommunity,
@@ -42,6 +43,8 @@ from .identity import services as identity
 from .identity.models import Member, PublishAs
 from .identity.providers import load_actor
 from .moderation import rules, signposting
+from .pace import services as pace
+from .pace.models import Preferences
 
 #: Every demo topic, oldest first (the moderated conversation is the most recent).
 ALL_TOPICS = (*TOPICS, *MODERATED_TOPICS)
@@ -103,6 +106,8 @@ def load_demo_data(
     load_moderation_demo(db, communities, members)
     report("Reliable information checked by the editors")
     load_curation_demo(db, communities, members)
+    report("How some people chose to be reached")
+    _paces(db, communities, members)
 
     after = _counts(db)
     return DemoResult(
@@ -111,6 +116,17 @@ def load_demo_data(
         posts_added=after[2] - before[2],
         people=PEOPLE,
     )
+
+
+def _paces(db: Session, communities: dict[str, Community], members: dict[str, Member]) -> None:
+    """Digests and follows of a few demo people; chosen once, left alone after."""
+    for key, digest, follows in PACES:
+        member = members[key]
+        if db.get(Preferences, member.id) is not None:
+            continue
+        pace.answer_digest_question(db, member, digest)
+        for slug in follows:
+            pace.follow_community(db, member, communities[slug])
 
 
 def _counts(db: Session) -> tuple[int, int, int]:
@@ -196,6 +212,7 @@ def _topic(
         publish_as=_publish_as(spec, 0),
         submission_token=_token(spec, 0),
         limits=limits,
+        warning=dict(spec.warnings).get(0),
     )
     replies_at: dict[int, Post] = {}
     for position, (author, body) in enumerate(replies, start=1):
@@ -207,6 +224,7 @@ def _topic(
             publish_as=_publish_as(spec, position),
             submission_token=_token(spec, position),
             limits=limits,
+            warning=dict(spec.warnings).get(position),
         )
     _spread_over_past_days(db, spec, topic, [p for p in replies_at.values()])
     for topic_key, position, new_body in EDITS:

@@ -68,6 +68,8 @@ class DemoTopic:
     # (author, text) pairs; the first opens the topic.
     posts: tuple[tuple[str, str], ...]
     anonymous: frozenset[int] = frozenset()  # positions published without a name
+    # (position, label): posts their author put under a content warning.
+    warnings: tuple[tuple[int, str], ...] = ()
 
 
 PEOPLE: tuple[DemoPerson, ...] = (
@@ -481,6 +483,7 @@ TOPICS: tuple[DemoTopic, ...] = (
             ),
         ),
         anonymous=frozenset({3}),
+        warnings=((2, "ziekte"),),
     ),
     DemoTopic(
         key="respijtzorg",
@@ -505,6 +508,13 @@ TOPICS: tuple[DemoTopic, ...] = (
             ("henk", "Dank je, Lotte en Femke. Ik ga maandag langs."),
         ),
     ),
+)
+
+# How some demo people chose to be reached: (person, digest, follows). No quiet hours:
+# a demo person who writes at any hour of the day is what the demo needs.
+PACES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("lotte", "weekly", ("mantelzorgers",)),
+    ("anneke", "daily", ("leesclub",)),
 )
 
 # Replies edited afterwards, so the demo shows a revision history: (topic, position, text).

@@ -362,20 +362,25 @@ def test_late_at_night_the_forum_suggests_rest_instead_of_the_reply_form(  # typ
     page = text(client.get(f"/forum/t/{topic.id}/", headers=EN))
     assert "It is late." in page and "will still be here tomorrow" in page
     assert 'name="body"' not in page
-    passed = text(client.get(f"/forum/t/{topic.id}/?write=anyway", headers=EN))
-    assert 'name="body"' in passed and "It is late." not in passed
     compose = text(client.get("/forum/c/leesclub/new", headers=EN))
     assert "It is late." in compose and 'name="title"' not in compose
-    assert 'name="title"' in text(client.get("/forum/c/leesclub/new?write=anyway", headers=EN))
+
+    passed = text(client.get(f"/forum/t/{topic.id}/?write=anyway", headers=EN))
+    assert 'name="body"' in passed and "It is late." not in passed
+    # Passed once, the note stays away for the rest of this night.
+    assert 'name="title"' in text(client.get("/forum/c/leesclub/new", headers=EN))
 
     # Writing itself is never refused: the note is a suggestion.
     _, published = preview_then_publish(
-        client, f"/forum/t/{topic.id}/reply?write=anyway", body="Toch nog even dit."
+        client, f"/forum/t/{topic.id}/reply", body="Toch nog even dit."
     )
     assert published.status_code == 302
+    assert "It is late." not in text(client.get(published.location, follow_redirects=True))
 
     clock.moment = dt.datetime(2026, 12, 7, 6, 0, tzinfo=dt.UTC)  # 07:00 local: morning
     assert "It is late." not in text(client.get(f"/forum/t/{topic.id}/", headers=EN))
+    clock.moment = dt.datetime(2026, 12, 7, 22, 0, tzinfo=dt.UTC)  # the next night
+    assert "It is late." in text(client.get(f"/forum/t/{topic.id}/", headers=EN))
 
 
 def test_the_late_note_speaks_dutch(client, db, make_member, make_community, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -27,11 +27,21 @@ def is_known_zone(name: str) -> bool:
 _ZONES: frozenset[str] | None = None
 
 
+#: The regions of the zones a member can pick: places, not abbreviations ("EST"), legacy
+#: names ("US/Eastern") or the inverted "Etc/GMT+5".
+REGIONS = (
+    "Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia",
+    "Europe", "Indian", "Pacific",
+)  # fmt: skip
+
+
 def known_zones() -> frozenset[str]:
-    """The IANA zone names this machine knows, for validating what a member picks."""
+    """The IANA zones of places this machine knows (and UTC): what a member can pick."""
     global _ZONES
     if _ZONES is None:
-        _ZONES = frozenset(available_timezones())
+        _ZONES = frozenset(
+            name for name in available_timezones() if name.split("/")[0] in REGIONS
+        ) | {"UTC"}
     return _ZONES
 
 

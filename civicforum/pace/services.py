@@ -126,7 +126,10 @@ def quiet_now(
     if prefs is None or prefs.quiet_start is None:
         return False
     return is_quiet(
-        moment or clock.now(), prefs.quiet_start, prefs.quiet_end, zone(prefs.timezone, site_timezone)
+        moment or clock.now(),
+        prefs.quiet_start,
+        prefs.quiet_end,
+        zone(prefs.timezone, site_timezone),
     )
 
 
