@@ -238,7 +238,9 @@ def test_following_twice_keeps_one_follow(client, db, make_member, make_communit
     sign_in(client, make_member("Bo"))
     token = form_token(text(client.get("/forum/c/leesclub/")))
     for _ in range(2):
-        assert client.post("/forum/c/leesclub/follow", data={"csrf_token": token}).status_code == 302
+        assert (
+            client.post("/forum/c/leesclub/follow", data={"csrf_token": token}).status_code == 302
+        )
     assert len(db.scalars(select(CommunityFollow)).all()) == 1
 
 
@@ -259,7 +261,9 @@ def test_no_one_follows_what_they_may_not_read(client, db, make_member, make_com
     assert db.scalars(select(TopicFollow)).all() == []
 
 
-def test_following_needs_a_csrf_token_and_a_real_target(client, make_member, make_community) -> None:  # type: ignore[no-untyped-def]
+def test_following_needs_a_csrf_token_and_a_real_target(
+    client, make_member, make_community
+) -> None:  # type: ignore[no-untyped-def]
     make_community("leesclub")
     sign_in(client, make_member("Bo"))
     assert client.post("/forum/c/leesclub/follow", data={}).status_code == 400
@@ -497,7 +501,9 @@ def test_the_author_changes_or_removes_their_warning_by_editing(  # type: ignore
     assert post.author_warning is None
 
 
-def test_a_warning_label_that_is_too_long_is_refused(client, db, make_member, make_community) -> None:  # type: ignore[no-untyped-def]
+def test_a_warning_label_that_is_too_long_is_refused(
+    client, db, make_member, make_community
+) -> None:  # type: ignore[no-untyped-def]
     community = make_community("leesclub")
     author = make_member("Ans")
     add_member(db, community, author)
@@ -508,3 +514,96 @@ def test_a_warning_label_that_is_too_long_is_refused(client, db, make_member, ma
     assert preview.status_code == 422
     assert "A warning label can be at most 100 characters" in text(preview)
     assert db.scalars(select(Post)).all() == []
+
+
+# -- an address for digests, for members without a forum password --------------------------
+
+
+def without_password(db: Session, member):  # type: ignore[no-untyped-def]
+    """As if the member signed in through an identity provider: no address of theirs."""
+    member.local_account = None
+    db.commit()
+    return member
+
+
+def test_a_member_without_a_password_confirms_an_address_for_digests(  # type: ignore[no-untyped-def]
+    app, client, db, make_member, smtp
+) -> None:
+    inbox, _port = smtp
+    member = without_password(db, make_member("Noor"))
+    sign_in(client, member)
+    settings = text(client.get("/forum/account/settings", headers=EN))
+    assert "The forum has no e-mail address for you" in settings
+    response = client.post(
+        "/forum/account/settings/address",
+        data={
+            "csrf_token": form_token(settings),
+            "address": " Noor@Example.ORG ",
+            "send_link": "1",
+        },
+        headers=EN,
+    )
+    assert response.status_code == 302
+    assert db.get(Preferences, member.id) is None  # nothing stored before the link is followed
+    assert app.extensions["civicforum"].tasks.run_pending() == 1
+    (mail,) = inbox.messages
+    assert mail["To"] == "noor@example.org"
+    link = re.search(
+        r"https?://\S+/forum/account/address/\S+", mail.get_payload(decode=True).decode()
+    ).group(0)
+    path = link.split("://", 1)[1].split("/", 1)[1]
+
+    client_elsewhere = app.test_client()  # the link works in any browser, signed in or not
+    page = client_elsewhere.get(f"/{path}", headers=EN)
+    assert page.status_code == 200 and "noor@example.org" in text(page)
+    assert db.get(Preferences, member.id) is None  # a GET changes nothing (link scanners)
+    done = client_elsewhere.post(
+        f"/{path}", data={"csrf_token": form_token(text(page))}, headers=EN
+    )
+    assert done.status_code == 200 and "Address confirmed" in text(done)
+    db.expire_all()
+    assert db.get(Preferences, member.id).email == "noor@example.org"
+    assert "Digests go to noor@example.org." in text(
+        client.get("/forum/account/settings", headers=EN)
+    )
+
+
+def test_a_forged_or_changed_confirmation_link_stores_nothing(  # type: ignore[no-untyped-def]
+    app, client, db, make_member
+) -> None:
+    from civicforum.pace.address import confirmation_token
+
+    member = without_password(db, make_member("Noor"))
+    settings = app.extensions["civicforum"].settings
+    token = confirmation_token(settings, member.id, "noor@example.org")
+    for bad in (token[:-2] + "xx", "garbage", "x" * 5000):
+        assert client.get(f"/forum/account/address/{bad}").status_code == 400
+        assert client.post(f"/forum/account/address/{bad}", data={}).status_code == 400
+    assert db.get(Preferences, member.id) is None
+
+
+def test_an_address_that_is_not_one_is_refused(client, db, make_member) -> None:  # type: ignore[no-untyped-def]
+    member = without_password(db, make_member("Noor"))
+    sign_in(client, member)
+    token = form_token(text(client.get("/forum/account/settings")))
+    for bad in (
+        "noor",
+        "noor@",
+        "@example.org",
+        "noor@example",
+        "a b@example.org",
+        "x" * 250 + "@e.nl",
+    ):
+        response = client.post(
+            "/forum/account/settings/address",
+            data={"csrf_token": token, "address": bad, "send_link": "1"},
+            headers=EN,
+        )
+        assert response.status_code == 422, bad
+        assert "Enter a valid e-mail address." in text(response)
+
+
+def test_members_with_a_password_get_digests_at_their_accounts_address(client, make_member) -> None:  # type: ignore[no-untyped-def]
+    sign_in(client, make_member("Noor"))
+    page = text(client.get("/forum/account/settings", headers=EN))
+    assert "Digests go to person" in page and 'name="address"' not in page

@@ -22,7 +22,7 @@ from .models import LocalAccount, Member, PublishAs
 from .providers import session_stamp
 
 if TYPE_CHECKING:
-    from ..pace.forms import PaceForm
+    from ..pace.forms import AddressForm, PaceForm
 from .services import oidc_provider_key
 
 log = logging.getLogger(__name__)
@@ -254,6 +254,7 @@ def render_settings(
     *,
     form: SettingsForm | None = None,
     pace: PaceForm | None = None,
+    address: AddressForm | None = None,
     status: int = 200,
 ) -> Any:
     """The settings page: who the member is, how the forum reaches them, what they follow
@@ -273,5 +274,5 @@ def render_settings(
         attribute_labels=[attribute_label(a.key) for a in member.attributes],
         linked=[p.title for p in providers if oidc_provider_key(p.name) in linked_keys],
         unlinked=[p for p in providers if oidc_provider_key(p.name) not in linked_keys],
-        **settings_context(member, pace),
+        **settings_context(member, pace, address),
     ), status

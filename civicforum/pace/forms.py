@@ -55,3 +55,19 @@ class FollowForm(FlaskForm):
     """A follow or unfollow button and its CSRF token."""
 
     next = HiddenField()
+
+
+class AddressForm(FlaskForm):
+    """An address for digests, confirmed by the link sent to it; or forget it."""
+
+    address = StringField(
+        _l("E-mail address for digests"),
+        description=_l("We send a link to it; digests go there once you follow the link."),
+        render_kw={"type": "email", "autocomplete": "email"},
+    )
+    send_link = SubmitField(_l("Send the link"))
+    forget = SubmitField(_l("Forget this address"))
+
+
+class ConfirmAddressForm(FlaskForm):
+    confirm = SubmitField(_l("Yes, send my digests here"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from .. import policy
 from ..errors import NotAllowed, ServiceError
@@ -15,7 +15,8 @@ from ..forum import services as forum_services
 from ..i18n import gettext as _
 from ..identity.models import Member
 from . import services
-from .forms import DigestQuestionForm, FollowForm, PaceForm
+from .address import ask_confirmation, confirm, read_token
+from .forms import AddressForm, ConfirmAddressForm, DigestQuestionForm, FollowForm, PaceForm
 from .quiet import format_hhmm, known_zones, parse_hhmm
 
 #: Zones most members here will want, offered first.
@@ -24,6 +25,10 @@ COMMON_ZONES = ("Europe/Amsterdam", "Europe/Brussels", "Europe/London", "UTC")
 
 def register(bp: Blueprint) -> None:
     bp.add_url_rule("/account/settings/pace", "save_pace", save_pace, methods=["POST"])
+    bp.add_url_rule("/account/settings/address", "digest_address", digest_address, methods=["POST"])
+    bp.add_url_rule(
+        "/account/address/<token>", "confirm_address", confirm_address, methods=["GET", "POST"]
+    )
     bp.add_url_rule(
         "/account/digest-question", "digest_question", digest_question, methods=["POST"]
     )
@@ -73,11 +78,15 @@ def pace_form(member: Member) -> PaceForm:
     return form
 
 
-def settings_context(member: Member, form: PaceForm | None = None) -> dict[str, Any]:
+def settings_context(
+    member: Member, form: PaceForm | None = None, address: AddressForm | None = None
+) -> dict[str, Any]:
     """What the settings page shows of the member's pace."""
     db = db_session()
     communities, topics = services.followed(db, member)
     return {
+        "address_form": address or AddressForm(),
+        "has_password": member.local_account is not None,
         "pace_form": form or pace_form(member),
         "followed_communities": communities,
         "followed_topics": topics,
@@ -129,6 +138,49 @@ def save_pace() -> Any:
     return render_settings(member, pace=form, status=422)
 
 
+def digest_address() -> Any:
+    from ..i18n import get_locale
+    from ..identity.views import render_settings
+
+    member = _signed_in()
+    form = AddressForm()
+    if form.validate_on_submit():
+        if form.forget.data:
+            services.set_digest_address(db_session(), member, None)
+            flash(_("The address is forgotten."), "civicforum")
+            return redirect(url_for("civicforum.settings") + "#cf-pace-heading")
+        try:
+            sent_to = ask_confirmation(member, form.address.data or "", get_locale())
+        except ServiceError as error:
+            form.address.errors = [*form.address.errors, error.message]
+        else:
+            flash(
+                _(
+                    "We sent a link to %(address)s. Follow it within two days to confirm the address.",
+                    address=sent_to,
+                ),
+                "civicforum",
+            )
+            return redirect(url_for("civicforum.settings") + "#cf-pace-heading")
+    return render_settings(member, address=form, status=422)
+
+
+def confirm_address(token: str) -> Any:
+    """The link in the confirmation mail: a button (a GET changes nothing, for link
+    scanners), then the address is stored. No sign-in needed: the link is the proof."""
+    settings = state().settings
+    found = read_token(settings, token)
+    if found is None:
+        return render_template("civicforum/pace/address_invalid.html"), 400
+    form = ConfirmAddressForm()
+    if form.validate_on_submit():
+        confirmed = confirm(db_session(), settings, token)
+        if confirmed is None:
+            return render_template("civicforum/pace/address_invalid.html"), 400
+        return render_template("civicforum/pace/address_confirmed.html", address=found[1])
+    return render_template("civicforum/pace/address_confirm.html", form=form, address=found[1])
+
+
 def digest_question() -> Any:
     member = _signed_in()
     form = DigestQuestionForm()
@@ -174,7 +226,7 @@ def follow_topic(topic_id: int) -> Any:
     topic = queries.get_topic(db_session(), topic_id)
     _check(FollowForm(), policy.can_follow_topic(state().identity.current_actor(), topic))
     if services.follow_topic(db_session(), member, topic):
-        flash(_("You follow this topic: its new replies come in your digest."), "civicforum")
+        flash(_("You follow this topic: new replies come in your digest."), "civicforum")
     return _back(url_for("civicforum.topic", topic_id=topic_id))
 
 
