@@ -36,16 +36,20 @@ def make_blueprint(settings: Settings, plugins: Plugins) -> Blueprint:
     )
 
     from .curation.pages import register as register_curation
+    from .digests.views import register as register_digests
     from .forum.views import register as register_forum
     from .identity.views import register as register_identity
     from .moderation.pages import register as register_moderation
     from .pace.views import register as register_pace
+    from .privacy.views import register as register_privacy
 
     register_forum(bp)
     register_identity(bp)
     register_moderation(bp)
     register_curation(bp)
+    register_privacy(bp)
     register_pace(bp)
+    register_digests(bp)
     plugins.manager.hook.civicforum_routes(blueprint=bp)
 
     @bp.route("/<path:unknown>")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import logging
 import sys
 from typing import IO
 
@@ -17,6 +18,7 @@ from sqlalchemy.engine import Engine
 from . import migrate
 from .curation.cli import information_cli
 from .demo import DEMO_PASSWORD, load_demo_data
+from .digests.cli import digests_cli
 from .errors import ServiceError
 from .extension import state
 from .forum import services as forum_services
@@ -24,9 +26,13 @@ from .forum.models import JoinPolicy, Role, Visibility
 from .identity.models import IdentityLevel
 from .identity.services import find_member, normalise_email, register_local_account
 from .pluginmanager import PluginLoadError, Plugins
+from .privacy.cli import members_cli, purge_command
 
 forum_cli = AppGroup("civicforum", help="Manage the forum: database, administrators, demo data.")
 forum_cli.add_command(information_cli)
+forum_cli.add_command(digests_cli)
+forum_cli.add_command(members_cli)
+forum_cli.add_command(purge_command)
 
 
 def make_cli(plugins: Plugins) -> AppGroup:
@@ -376,6 +382,18 @@ def tasks_run(retries_too: bool) -> None:
 @tasks_cli.command("work")
 @click.option("--workers", default=1, type=click.IntRange(1, 16), help="Worker threads.")
 def tasks_work(workers: int) -> None:
-    """Run the queue's workers in this process until stopped (Ctrl+C): for a site that
-    sets CIVICFORUM_TASK_WORKER = False and runs its workers apart."""
-    state().tasks.huey.create_consumer(workers=workers, worker_type="thread").run()
+    """The same as `flask civicforum worker` (kept for sites that run it)."""
+    state().tasks.run_worker(workers)
+
+
+@forum_cli.command("worker")
+@click.option("--workers", default=1, type=click.IntRange(1, 16), help="Worker threads.")
+def worker(workers: int) -> None:
+    """Run the forum's queued and periodic tasks (the digests that are due, mail to
+    reporters, index writes tried again) in this process until stopped (Ctrl+C or
+    SIGTERM). Run one per site; web processes then need no worker threads of their own
+    (CIVICFORUM_TASK_WORKER = False), though they may keep them."""
+    click.echo("The forum's worker runs queued and periodic tasks; stop it with Ctrl+C.")
+    if not logging.getLogger().handlers:  # what it does, on standard error, for the log
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    state().tasks.run_worker(workers)

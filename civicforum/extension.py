@@ -20,7 +20,7 @@ from .errors import ConfigError
 from .events import Event, deliver_after_commit
 from .pluginmanager import Plugins, build_plugin_manager
 from .settings import PLUGINS_KEY, SPECS, Settings, load_settings, read_one
-from .tasks import TaskQueue
+from .tasks import TaskQueue, register_forum_tasks
 
 EXTENSION_KEY = "civicforum"
 
@@ -136,6 +136,7 @@ class CivicForum:
             tasks=TaskQueue(app, settings.task_queue, worker=settings.task_worker),
         )
         app.teardown_appcontext(_close_session)
+        register_forum_tasks(app)
 
         from .blueprint import make_blueprint
         from .cli import make_cli

@@ -128,8 +128,9 @@ def civicforum_digest_sections(
 def civicforum_personal_data(db: Session, member: Member) -> PersonalData | None:
     """The plugin's part of ``member``'s personal data export (GDPR Articles 15 and 20),
     as a :class:`civicforum.privacy.personal.PersonalData`: records for ``member.json``
-    and files for the ZIP. Called in the task that makes the export. Include only what
-    is about the member: never another person's personal data.
+    (under ``plugins.<key>``) and files for the ZIP. Called in the task that makes the
+    export, inside a request context with the site's address and the member's language.
+    Include only what is about the member: never another person's personal data.
     """
 
 

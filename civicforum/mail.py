@@ -8,11 +8,15 @@ everything else goes through the task queue, which tries again later.
 
 from __future__ import annotations
 
+import email.policy
 import smtplib
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+
+from flask import Flask
+from flask.ctx import RequestContext
 
 from .settings import Settings
 
@@ -35,15 +39,19 @@ class Mail:
 def build_message(settings: Settings, mail: Mail) -> EmailMessage:
     if settings.mail_sender is None:
         raise MailError("no sender is configured (CIVICFORUM_MAIL_SENDER)")
-    message = EmailMessage()
+    # Headers are folded only where they have spaces: a long List-Unsubscribe address
+    # must stay one plain <https://...> rather than turn into encoded words, which mail
+    # programs do not read as a link. 998 is RFC 5322's own limit for a line.
+    message = EmailMessage(policy=email.policy.default.clone(max_line_length=998))
     message["From"] = settings.mail_sender
     message["To"] = mail.to
     message["Subject"] = mail.subject
-    for name, value in mail.headers.items():
-        message[name] = value
     message.set_content(mail.text)
     if mail.html is not None:
         message.add_alternative(mail.html, subtype="html")
+    # After the content, which would drop headers of its own kind (Content-Language).
+    for name, value in mail.headers.items():
+        message[name] = value
     return message
 
 
@@ -78,3 +86,19 @@ def deliver(settings: Settings, mail: Mail) -> None:
 def send_mail(settings: Settings, to: str, subject: str, body: str) -> None:
     """Send one plain-text message; see :func:`deliver`."""
     deliver(settings, Mail(to=to, subject=subject, text=body))
+
+
+def site_request(app: Flask, settings: Settings) -> RequestContext:
+    """A request context at the site's public address (``CIVICFORUM_SITE_URL``), for
+    mail made outside any request (a task, the CLI): inside it ``url_for(...,
+    _external=True)`` gives ``https://bibliotheek.example/forum/...``, with the forum's
+    prefix and any path the site itself is served under.
+
+    Links in mail are never made from a request's own ``Host`` header, which a visitor
+    chooses.
+
+    :raises MailError: when the site's address is not configured.
+    """
+    if settings.site_url is None:
+        raise MailError("the site's address is not configured (CIVICFORUM_SITE_URL)")
+    return app.test_request_context("/", base_url=settings.site_url)

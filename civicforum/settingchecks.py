@@ -256,3 +256,30 @@ def url_path(key: str, value: Any) -> str:
             key, f"expected a path such as '/forum' (leading, no trailing slash), got {value!r}"
         )
     return value
+
+
+def site_url(key: str, value: Any) -> str | None:
+    """The site's public address: an http(s) URL with a host and nothing after the path,
+    without its trailing slash (``https://bibliotheek.example``)."""
+    if value is None:
+        return None
+    from urllib.parse import urlsplit
+
+    problem = f"expected the site's public address, such as 'https://bibliotheek.example', got {value!r}"
+    if not isinstance(value, str):
+        raise ConfigError(key, problem)
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018 (a port that is not a number raises here)
+    except ValueError:
+        raise ConfigError(key, problem) from None
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or parts.username is not None
+        or " " in value.strip()
+    ):
+        raise ConfigError(key, problem)
+    return value.strip().rstrip("/")

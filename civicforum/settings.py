@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from limits import parse_many
+
 from . import settingchecks as check
 from .errors import ConfigError
 from .settingchecks import IDENTITY_LEVELS as IDENTITY_LEVELS
@@ -198,7 +200,7 @@ SPECS: tuple[Spec, ...] = (
         "CIVICFORUM_MAIL_SERVER",
         None,
         check.optional_text,
-        "SMTP host for password-reset mail. Without it, local accounts cannot reset passwords (the page says so).",
+        "SMTP host for the forum's mail: password resets, reporters' acknowledgements and outcomes, digests. Without it, local accounts cannot reset passwords (the page says so) and no digests are sent.",
     ),
     Spec("CIVICFORUM_MAIL_PORT", 25, check.whole(1, 65535), "SMTP port."),
     Spec(
@@ -226,6 +228,18 @@ SPECS: tuple[Spec, ...] = (
         "From address of the forum's mail; required when `CIVICFORUM_MAIL_SERVER` is set.",
     ),
     Spec(
+        "CIVICFORUM_SITE_URL",
+        None,
+        check.site_url,
+        "The site's public address, without the forum's prefix (`https://bibliotheek.example`): links in the forum's mail (digests, report receipts) are made with it, outside any request. Required when `CIVICFORUM_MAIL_SERVER` is set.",
+    ),
+    Spec(
+        "CIVICFORUM_DIGEST_HOUR",
+        7,
+        check.whole(0, 23),
+        "Hour of the member's own day (in their time zone) from which their digest is due: daily ones every day, weekly ones on Monday; never during their quiet hours, which it waits out.",
+    ),
+    Spec(
         TASK_QUEUE_KEY,
         "sqlite",
         check.task_queue,
@@ -235,7 +249,49 @@ SPECS: tuple[Spec, ...] = (
         "CIVICFORUM_TASK_WORKER",
         True,
         check.flag,
-        "Run queued work in a thread of each web process. Switch off when `flask civicforum tasks work` runs apart.",
+        "Run queued work in a thread of each web process (never the periodic scan for digests: that is `flask civicforum worker`'s). May be switched off when `flask civicforum worker` runs.",
+    ),
+    Spec(
+        "CIVICFORUM_EXPORT_INTERVAL_HOURS",
+        24,
+        check.whole(1, 720),
+        "Hours between two copies of their data a member may ask for (GDPR Articles 15 and 20); asking again while one is being made makes no second one.",
+    ),
+    Spec(
+        "CIVICFORUM_RETENTION_DAYS_EXPORT",
+        7,
+        check.whole(1, 30),
+        "Days a member's copy of their data can be downloaded from their settings; after that a download is refused and `flask civicforum purge` deletes the file.",
+    ),
+    Spec(
+        "CIVICFORUM_ERASURE_KEEPS_POSTS",
+        False,
+        check.flag,
+        "What the page for deleting an account proposes for the member's posts: `True` keeps them, shown as by a \"former member\"; `False` deletes them. The member chooses on the page; `flask civicforum members erase` asks for `--keep-posts` or `--delete-posts`.",
+    ),
+    Spec(
+        "CIVICFORUM_RETENTION_HOURS_SIGNIN_COUNTERS",
+        24,
+        check.whole(1, 720),
+        "Longest time a failed sign-in is counted (as a keyed hash): the rate-limit storage drops each counter when its window ends, so no window of `CIVICFORUM_SIGNIN_RATE_LIMIT` may be longer (checked at start-up).",
+    ),
+    Spec(
+        "CIVICFORUM_RETENTION_DAYS_REPORT_EMAIL",
+        30,
+        check.whole(0, 365),
+        "Days a signed-out reporter's e-mail address is kept once their report was handled (it is erased at once when the outcome mail is sent); `flask civicforum purge` erases it after that.",
+    ),
+    Spec(
+        "CIVICFORUM_RETENTION_DAYS_OPEN_REPORT_EMAIL",
+        180,
+        check.whole(1, 730),
+        "Days a signed-out reporter's e-mail address is kept while their report is still waiting for a moderator; `flask civicforum purge` erases it after that.",
+    ),
+    Spec(
+        "CIVICFORUM_RETENTION_DAYS_DIGEST_LOG",
+        90,
+        check.whole(7, 3650),
+        "Days the log of each member's digests (sent, empty) is kept; `flask civicforum purge` removes older entries, except each member's latest (where the next digest starts) and digests still owed.",
     ),
 )
 
@@ -277,8 +333,17 @@ class Settings:
     mail_username: str | None
     mail_password: str | None = field(repr=False)
     mail_sender: str | None
+    site_url: str | None
+    digest_hour: int
     task_queue: str
     task_worker: bool
+    export_interval_hours: int
+    retention_days_export: int
+    erasure_keeps_posts: bool
+    retention_hours_signin_counters: int
+    retention_days_report_email: int
+    retention_days_open_report_email: int
+    retention_days_digest_log: int
     plugins: tuple[str, ...]
     # The loaded plugins' own settings, by key.
     extra: Mapping[str, Any]
@@ -355,9 +420,24 @@ def load_settings(
             "CIVICFORUM_DEFAULT_LANGUAGE",
             f"expected one of CIVICFORUM_LANGUAGES {settings.languages!r}",
         )
+    # Sign-in counters live as long as their window: never longer than the retention allows.
+    longest = max(item.get_expiry() for item in parse_many(settings.signin_rate_limit))
+    if longest > settings.retention_hours_signin_counters * 3600:
+        raise ConfigError(
+            "CIVICFORUM_SIGNIN_RATE_LIMIT",
+            f"its longest window ({longest // 60} minutes) is longer than the "
+            f"{settings.retention_hours_signin_counters} hours "
+            "CIVICFORUM_RETENTION_HOURS_SIGNIN_COUNTERS keeps sign-in counters",
+        )
     if settings.mail_server and not settings.mail_sender:
         raise ConfigError(
             "CIVICFORUM_MAIL_SENDER", "is required when CIVICFORUM_MAIL_SERVER is set"
+        )
+    if settings.mail_server and not settings.site_url:
+        raise ConfigError(
+            "CIVICFORUM_SITE_URL",
+            "is required when CIVICFORUM_MAIL_SERVER is set: the forum's mail links to the site "
+            "with it, e.g. 'https://bibliotheek.example'",
         )
     return settings
 

@@ -1,11 +1,15 @@
 """The forum's task queue: work that must not hold up a request, or that is tried again
-when it failed (an index write, later digests and deliveries to other servers).
+when it failed (an index write, a report's outcome mail, digests).
 
 It is `huey <https://huey.readthedocs.io>`_, kept per app: by default its queue is a
-SQLite file in the app's instance folder and a worker thread in each process runs the
-tasks, so one machine needs nothing else. A site on several machines points
-``CIVICFORUM_TASK_QUEUE`` at Redis or PostgreSQL and may run the workers apart with
-``flask civicforum tasks work``.
+SQLite file in the app's instance folder and a worker thread in each web process runs the
+queued tasks, so one machine needs nothing else. A site on several machines points
+``CIVICFORUM_TASK_QUEUE`` at Redis or PostgreSQL.
+
+*Periodic* tasks (the scan for digests that are due) run only in ``flask civicforum
+worker``, never in the web processes' threads: a server with eight processes would
+otherwise scan eight times over. A site without that worker runs ``flask civicforum
+digests send`` from cron instead.
 """
 
 from __future__ import annotations
@@ -63,6 +67,9 @@ class TaskQueue:
         self._started = False
         self._lock = threading.Lock()
         self._consumer: Any = None
+        self._named: dict[str, TaskWrapper] = {}
+        # Periodic tasks a dedicated worker also queues the moment it starts.
+        self._at_start: list[TaskWrapper] = []
         if worker:
             # Work queued before this process served anything (by a command, or before a
             # restart) is picked up on its first request: threads are started late, so
@@ -70,24 +77,55 @@ class TaskQueue:
             app.before_request(self.start_worker)
 
     def task(
-        self, name: str, *, retries: int = 0, retry_delay: int = 0
+        self, name: str, *, retries: int = 0, retry_delay: int = 0, retry_backoff: float = 0
     ) -> Callable[[Callable[..., Any]], TaskWrapper]:
-        """Register a task of this app's queue; it runs inside the app's context."""
+        """Register a task of this app's queue; it runs inside the app's context.
+
+        :param retries: how often a task that raised is tried again.
+        :param retry_delay: seconds before the first retry.
+        :param retry_backoff: each next pause is the previous one times this (2: doubling).
+        """
 
         def register(function: Callable[..., Any]) -> TaskWrapper:
-            app = self._app
-
-            def in_app(*args: Any, **kwargs: Any) -> Any:
-                with app.app_context():
-                    return function(*args, **kwargs)
-
-            in_app.__name__ = function.__name__
             wrapper: TaskWrapper = self.huey.task(
-                retries=retries, retry_delay=retry_delay, name=name
-            )(in_app)
+                retries=retries, retry_delay=retry_delay, retry_backoff=retry_backoff, name=name
+            )(self._in_app(function))
+            self._named[name] = wrapper
             return wrapper
 
         return register
+
+    def periodic(
+        self, name: str, when: Callable[[dt.datetime], bool], *, at_start: bool = False
+    ) -> Callable[[Callable[..., Any]], TaskWrapper]:
+        """Register a periodic task: run by ``flask civicforum worker`` whenever ``when``
+        (a huey ``crontab``) says so, and also as it starts with ``at_start``."""
+
+        def register(function: Callable[..., Any]) -> TaskWrapper:
+            wrapper: TaskWrapper = self.huey.periodic_task(when, name=name)(self._in_app(function))
+            self._named[name] = wrapper
+            if at_start:
+                self._at_start.append(wrapper)
+            return wrapper
+
+        return register
+
+    def _in_app(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        app = self._app
+
+        def in_app(*args: Any, **kwargs: Any) -> Any:
+            with app.app_context():
+                return function(*args, **kwargs)
+
+        in_app.__name__ = function.__name__
+        return in_app
+
+    def named(self, name: str) -> TaskWrapper:
+        """The task registered under ``name``.
+
+        :raises KeyError: when no area registered it.
+        """
+        return self._named[name]
 
     def enqueue(self, task: TaskWrapper, *args: Any) -> None:
         """Queue ``task``; the worker thread of this process is started on first use."""
@@ -111,6 +149,17 @@ class TaskQueue:
             self._consumer = consumer
             self._started = True
 
+    def run_worker(self, workers: int = 1) -> None:
+        """Run queued *and* periodic tasks in this process until it is stopped (Ctrl+C, or
+        SIGTERM): ``flask civicforum worker``. The periodic tasks that ask for it are
+        queued once at the start, so a worker that was down catches up at once."""
+        # This process is the worker: queuing here must not start a second one in a thread.
+        self._worker = False
+        for wrapper in self._at_start:
+            self.huey.enqueue(wrapper.s())
+        consumer = self.huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
+        consumer.run()
+
     def stop(self, timeout: float = 5.0) -> None:
         """Stop this process's worker threads, letting a running task finish."""
         consumer = self._consumer
@@ -133,10 +182,26 @@ class TaskQueue:
         for task in self.huey.read_schedule(moment):
             self.huey.enqueue(task)
         while (task := self.huey.dequeue()) is not None:
-            self.huey.execute(task)
+            # A retry keeps its time (eta): huey would only schedule it again unless told
+            # that this is the moment to run it.
+            self.huey.execute(task, moment)
             ran += 1
         return ran
 
     def waiting(self) -> int:
         """Tasks queued or scheduled for a retry."""
         return int(self.huey.pending_count()) + int(self.huey.scheduled_count())
+
+
+def register_forum_tasks(app: Flask) -> None:
+    """Register the tasks of the forum's own areas on ``app``'s queue: digests, the mail
+    to reporters, members' copies of their data and confirmations of their addresses (plugins register theirs in ``civicforum_app_ready``)."""
+    from .digests.tasks import register_tasks as register_digest_tasks
+    from .moderation.mailing import register_tasks as register_mail_tasks
+    from .pace.address import register_tasks as register_pace_tasks
+    from .privacy.tasks import register_tasks as register_privacy_tasks
+
+    register_digest_tasks(app)
+    register_mail_tasks(app)
+    register_privacy_tasks(app)
+    register_pace_tasks(app)

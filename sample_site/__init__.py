@@ -71,7 +71,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         CIVICFORUM_BASE_TEMPLATE="site/base.html",
         CIVICFORUM_SITE_NAME="Bibliotheek Voorbeeldstad",
     )
-    for key in ("CIVICFORUM_DATABASE_URL", "CIVICFORUM_MAIL_SERVER", "CIVICFORUM_MAIL_SENDER"):
+    for key in (
+        "CIVICFORUM_DATABASE_URL",
+        "CIVICFORUM_MAIL_SERVER",
+        "CIVICFORUM_MAIL_SENDER",
+        "CIVICFORUM_SITE_URL",
+    ):
         if os.environ.get(key):
             app.config[key] = os.environ[key]
     if os.environ.get("CIVICFORUM_MAIL_PORT"):
@@ -80,6 +85,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(_demo_identity_provider(os.environ["SAMPLE_SITE_OIDC"]))
     if test_config:
         app.config.update(test_config)
+    if app.config.get("CIVICFORUM_MAIL_SERVER") and not app.config.get("CIVICFORUM_SITE_URL"):
+        # Links in the forum's mail (digests, report receipts) point at this machine.
+        app.config["CIVICFORUM_SITE_URL"] = f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
     if not app.config.get("SECRET_KEY") or not app.config.get("CIVICFORUM_SECRET_KEY"):
         _use_local_secrets(app)
 

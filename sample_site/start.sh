@@ -1,6 +1,7 @@
 #!/usr/bin/env sh
 # Install civicforum with the sample library site into .venv, create the database with
-# Dutch demo data, and serve it on http://127.0.0.1:5000/ (the forum is at /forum).
+# Dutch demo data, and serve it on http://127.0.0.1:5000/ (the forum is at /forum), with
+# the forum's worker (queued work, digests) running beside it.
 # Needs only Python 3.11+ with venv. Run it again at any time: it adds nothing twice.
 set -eu
 cd "$(dirname "$0")/.."
@@ -18,7 +19,13 @@ export FLASK_APP=sample_site
 if [ -n "${SAMPLE_SITE_OIDC:-}" ]; then
   .venv/bin/flask patient-group
 fi
+# The forum's worker beside the web server, as a real site runs it: queued work and,
+# every five minutes, the digests that are due (sent when CIVICFORUM_MAIL_SERVER is set).
+# It stops with the site.
+.venv/bin/flask civicforum worker &
+WORKER=$!
+trap 'kill "$WORKER" 2>/dev/null || true' EXIT INT TERM
 echo
 echo "Bibliotheek Voorbeeldstad: http://127.0.0.1:${PORT:-5000}/  (forum: /forum/)"
 echo "Site login (the host's own accounts): sanne / lezen-is-leuk"
-exec .venv/bin/flask run --host 127.0.0.1 --port "${PORT:-5000}"
+.venv/bin/flask run --host 127.0.0.1 --port "${PORT:-5000}"

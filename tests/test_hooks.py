@@ -404,6 +404,79 @@ def test_hook_civicforum_search_sources(tmp_path: Path, database_url: str) -> No
     assert '<option value="note">note</option>' in html  # offered as a kind to filter on
 
 
+class OverdueLoansPlugin:
+    """Adds the member's overdue loans to their digest, with a link made outside a request."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[int, Any, Any]] = []
+
+    @hookimpl
+    def civicforum_digest_sections(self, db: Session, member: Any, since: Any, until: Any) -> Any:
+        from flask import url_for
+
+        from civicforum.digests.sections import DigestItem, DigestSection
+        from civicforum.i18n import get_locale
+
+        self.asked.append((member.id, since, until))
+        item = DigestItem(
+            "Max Havelaar is overdue", url_for("civicforum.index", _external=True), get_locale()
+        )
+        return [DigestSection("Your loans", [item]), DigestSection("Reservations", [])]
+
+
+class BrokenDigestPlugin:
+    @hookimpl
+    def civicforum_digest_sections(self, db: Session, member: Any, since: Any, until: Any) -> Any:
+        raise RuntimeError("the loans system is down")
+
+
+def test_hook_civicforum_digest_sections(
+    tmp_path: Path, database_url: str, smtp: tuple[Any, int]
+) -> None:
+    import datetime as dt
+
+    from civicforum.digests.sending import send_digest
+    from civicforum.identity import services as identity_services
+    from civicforum.pace.models import Preferences
+
+    from .smtpsink import mail_config
+
+    inbox, port = smtp
+    loans = OverdueLoansPlugin()
+    app = forum_with(
+        tmp_path,
+        database_url,
+        BrokenDigestPlugin(),
+        loans,
+        **{
+            **mail_config(port),
+            "CIVICFORUM_SITE_URL": "https://bibliotheek.example",
+            "CIVICFORUM_DIGEST_HOUR": 0,
+        },
+    )
+    moment = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    chosen = moment - dt.timedelta(days=3)
+    with state(app).session_factory() as db:
+        member = identity_services.register_local_account(
+            db, email="ans@example.org", password="correct horse battery", display_name="Ans"
+        )
+        member.language = "nl"
+        db.add(
+            Preferences(member_id=member.id, digest="daily", timezone="UTC", digest_asked_at=chosen)
+        )
+        db.commit()
+        member_id = member.id
+    # A plugin that fails is left out; the digest still goes with what the others add.
+    assert send_digest(app, member_id, moment).status == "sent"
+    assert loans.asked == [(member_id, chosen, moment)]
+    [mail] = inbox.messages
+    text = next(p for p in mail.walk() if p.get_content_type() == "text/plain")
+    body = text.get_payload(decode=True).decode().replace("\r\n", "\n")
+    assert "Your loans\n==========\n\n* Max Havelaar is overdue\n  nl\n" in body
+    assert "  https://bibliotheek.example/forum/\n" in body  # absolute, outside a request
+    assert "Reservations" not in body  # a section without items is left out
+
+
 PLUGIN_REVISION = """
 import sqlalchemy as sa
 from alembic import op
@@ -421,6 +494,93 @@ def upgrade():
 def downgrade():
     op.drop_table("cf_notes_note")
 """
+
+
+class LoansPlugin:
+    """A library's loans system: what it adds to a member's copy of their data."""
+
+    @hookimpl
+    def civicforum_personal_data(self, db: Session, member: Any) -> Any:
+        from civicforum.privacy.personal import PersonalData
+
+        return PersonalData(
+            "loans",
+            [{"title": "De Avonden", "due": "2026-03-01"}],
+            {
+                "loans.txt": b"De Avonden, terug op 1 maart\n",
+                "member.json": b"a plugin cannot replace the forum's own file",
+                "../outside.txt": b"nor write outside the copy",
+            },
+        )
+
+
+def test_hook_civicforum_personal_data(tmp_path: Path, database_url: str) -> None:
+    import json
+    import zipfile
+
+    from civicforum.privacy import export
+
+    app = forum_with(tmp_path, database_url, LoansPlugin())
+    with state(app).session_factory() as db:
+        member = services_member(db)
+        with app.test_request_context(base_url="http://forum.example/"):
+            made, _created = export.request_export(db, actor_of(db, member), "en")
+            export.enqueue(db, made, "http://forum.example/")
+        state(app).tasks.run_pending()
+        path = export.file_of(export.exports_folder(app), made.token)
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        document = json.loads(archive.read("member.json"))
+        readme = archive.read("README.txt").decode()
+        assert archive.read("loans.txt").startswith(b"De Avonden")
+    assert document["format"] == "civicforum-member-export"
+    assert document["plugins"]["loans"] == [{"title": "De Avonden", "due": "2026-03-01"}]
+    # The built-in events plugin answers too, with its calendar.
+    assert document["plugins"]["events"]["answers"] == []
+    assert {"loans.txt", "events.ics"} <= names
+    assert not any("outside" in name for name in names)
+    assert "loans.txt" in readme
+
+
+class ErasingPlugin:
+    """Remembers whom it was asked to forget, and whether they were still there."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.fail = fail
+        self.forgot: list[tuple[str, bool]] = []
+
+    @hookimpl
+    def civicforum_member_erasing(self, db: Session, member: Any) -> None:
+        from civicforum.identity.models import Member
+
+        still_there = db.scalar(select(Member.id).where(Member.id == member.id)) is not None
+        self.forgot.append((member.display_name, still_there))
+        if self.fail:
+            raise RuntimeError("the loans system cannot be reached")
+
+
+def test_hook_civicforum_member_erasing(tmp_path: Path, database_url: str) -> None:
+    from civicforum.identity.models import Member
+    from civicforum.privacy.erasure import erase_member
+
+    broken = ErasingPlugin(fail=True)
+    app = forum_with(tmp_path, database_url, broken)
+    with app.app_context(), state(app).session_factory() as db:
+        member = services_member(db)
+        with pytest.raises(RuntimeError):
+            erase_member(db, member, keep_posts=False, folder=tmp_path / "exports")
+        # A plugin that fails stops the erasure; nothing of it is saved.
+        assert broken.forgot == [("Lid", True)]
+        assert db.scalar(select(Member.id).where(Member.id == member.id)) == member.id
+
+    listener = ErasingPlugin()
+    app = forum_with(tmp_path / "second", database_url, listener, create=False)
+    with app.app_context(), state(app).session_factory() as db:
+        member = db.scalars(select(Member)).one()
+        erase_member(db, member, keep_posts=False, folder=tmp_path / "exports")
+        # Asked while the member is still there, in the erasure's own transaction.
+        assert listener.forgot == [("Lid", True)]
+        assert db.scalars(select(Member)).all() == []
 
 
 def test_hook_civicforum_migration_locations(tmp_path: Path, database_url: str) -> None:

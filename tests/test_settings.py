@@ -85,6 +85,7 @@ def test_secrets_do_not_show_in_the_settings_repr(tmp_path: Path) -> None:
         tmp_path,
         CIVICFORUM_MAIL_SERVER="m.example.org",
         CIVICFORUM_MAIL_SENDER="f@example.org",
+        CIVICFORUM_SITE_URL="https://bibliotheek.example",
         CIVICFORUM_MAIL_PASSWORD="hunter2-mail-password",
     )
     start(app)

@@ -8,10 +8,14 @@ password, so a password change signs out every other session.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+
 from flask import g, session
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..extension import HostIdentityLoader, db_session
 from ..forum.models import Membership
 from ..policy import ANONYMOUS, Actor
@@ -20,6 +24,11 @@ from .models import IdentityLevel, Member, MemberAttribute
 from .services import link_external_identity
 
 SESSION_KEY = "civicforum.member"
+# When this browser last signed in (seconds since the epoch), for steps that want a
+# recent sign-in (deleting an account); for the host's login: when the forum first saw
+# this sign-in of the host's, with a hash of the host's id for the person.
+SIGNED_IN_AT_KEY = "civicforum.signed_in_at"
+HOST_SEEN_KEY = "civicforum.host_seen"
 HOST_PROVIDER = "host"
 
 
@@ -59,10 +68,29 @@ class IdentityChain:
         subject, display_name = found
         return str(subject), str(display_name)
 
+    def signed_in_at(self) -> dt.datetime | None:
+        """When the person of this request signed in, as far as the forum knows: its own
+        sign-ins (a password, an identity provider) record the moment; for the host's
+        login, the first request the forum saw of it. None when unknown."""
+        self.current_actor()
+        stored = session.get(HOST_SEEN_KEY if self.signed_in_by_host else SIGNED_IN_AT_KEY)
+        if isinstance(stored, list) and len(stored) == 2:
+            stored = stored[1]
+        if isinstance(stored, int | float) and not isinstance(stored, bool):
+            return dt.datetime.fromtimestamp(stored, dt.UTC)
+        return None
+
     def _resolve(self, db: Session) -> Member | None:
         host = self._host_identity()
-        if host is not None:
+        if host is None:
+            if HOST_SEEN_KEY in session:  # the host signed them out
+                session.pop(HOST_SEEN_KEY)
+        else:
             subject, display_name = host
+            seen = hashlib.sha256(subject.encode()).hexdigest()[:16]
+            stored = session.get(HOST_SEEN_KEY)
+            if not (isinstance(stored, list) and stored[:1] == [seen]):
+                session[HOST_SEEN_KEY] = [seen, int(clock.now().timestamp())]
             return link_external_identity(
                 db,
                 provider=HOST_PROVIDER,
@@ -83,18 +111,24 @@ class IdentityChain:
     # -- the forum's own sessions -----------------------------------------------------
     def start_session(self, member: Member) -> None:
         session[SESSION_KEY] = [member.id, session_stamp(member)]
+        session[SIGNED_IN_AT_KEY] = int(clock.now().timestamp())
         self.forget_actor()
 
     def end_session(self) -> None:
         session.pop(SESSION_KEY, None)
+        session.pop(SIGNED_IN_AT_KEY, None)
         self.forget_actor()
 
 
 def session_stamp(member: Member) -> str:
-    """Changes whenever the member's password does, ending sessions made before."""
+    """Changes whenever the member's password does, ending sessions made before.
+
+    Without a password, the moment the member was made: a session of an erased member
+    never fits a member made later under the same id (SQLite reuses the highest id).
+    """
     account = member.local_account
     if account is None:
-        return "-"
+        return f"-{member.created_at.isoformat()}"
     return account.password_changed_at.isoformat()
 
 

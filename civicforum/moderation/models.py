@@ -293,6 +293,13 @@ class Decision(Base):
 
 # Columns that may change after a decision is written: its lifting, once.
 _LIFT_COLUMNS = frozenset({"lifted_at", "lifted_by_id", "lift_reason"})
+#: What erasing a member (GDPR Article 17, civicforum.privacy.erasure) writes over the
+#: free text moderators addressed to them. The statement of reasons stays a record
+#: (measure, ground, rule, dates, the Transparency Database's codes); only words that may
+#: quote or name the member go.
+REDACTED = "[verwijderd op verzoek van het lid / removed at the member's request]"
+# The only other change a decision allows: these texts replaced by REDACTED, once.
+_REDACTABLE_COLUMNS = frozenset({"explanation", "facts"})
 
 
 @event.listens_for(Decision, "before_update")
@@ -301,6 +308,8 @@ def _decisions_are_immutable(mapper: Any, connection: Any, target: Decision) -> 
     for attr in state.mapper.column_attrs:
         history = state.attrs[attr.key].history
         if not history.has_changes():
+            continue
+        if attr.key in _REDACTABLE_COLUMNS and list(history.added) == [REDACTED]:
             continue
         if attr.key not in _LIFT_COLUMNS or any(v is not None for v in history.deleted):
             raise ValueError(f"a decision record is immutable; {attr.key} cannot change")

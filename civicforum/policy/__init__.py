@@ -161,6 +161,18 @@ from .moderation import (
 from .moderation import (
     needs_approval as needs_approval,
 )
+from .privacy import (
+    FRESH_SIGN_IN as FRESH_SIGN_IN,
+)
+from .privacy import (
+    can_download_export as can_download_export,
+)
+from .privacy import (
+    can_erase_own_account as can_erase_own_account,
+)
+from .privacy import (
+    can_request_export as can_request_export,
+)
 from .search import (
     SearchScope as SearchScope,
 )

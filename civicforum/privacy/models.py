@@ -16,6 +16,8 @@ class ExportStatus(enum.StrEnum):
     QUEUED = "queued"
     READY = "ready"
     FAILED = "failed"
+    # Past its time: the file is gone; the row stays until the member may ask again.
+    EXPIRED = "expired"
 
 
 class DataExport(Base):

@@ -239,6 +239,8 @@ def serve_sample_site(
     :param prepare: called with the app after the demo data is loaded, before serving.
     """
     with local_mail_server() as (inbox, mail_port), tempfile.TemporaryDirectory() as index:
+        # The site's port is chosen first: the forum's mail links to the site's address.
+        port = free_port()
         app = create_app(
             {
                 # Queued work and the search index of this site alone, not the checkout's.
@@ -252,6 +254,7 @@ def serve_sample_site(
                 "CIVICFORUM_MAIL_SERVER": "127.0.0.1",
                 "CIVICFORUM_MAIL_PORT": mail_port,
                 "CIVICFORUM_MAIL_SENDER": "forum@voorbeeldstad.example",
+                "CIVICFORUM_SITE_URL": f"http://127.0.0.1:{port}",
                 **(config or {}),
             }
         )
@@ -271,7 +274,7 @@ def serve_sample_site(
                 prepare(app)
             with app.app_context():
                 indexer_of(app).reindex()  # as the sample site's start command does
-            with _serving(app) as url:
+            with _serving(app, port) as url:
                 yield LiveSite(app=app, url=url, inbox=inbox)
         finally:
             engine.dispose()
@@ -288,8 +291,8 @@ def serve_sample_site_with_provider(database_url: str, peer: OidcPeer) -> Iterat
 
 
 @contextmanager
-def _serving(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+def _serving(app: Flask, port: int = 0) -> Iterator[str]:
+    server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="sample-site", daemon=True)
     # A log line per request would bury the message of a failing test.
     werkzeug_log = logging.getLogger("werkzeug")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask import Blueprint
@@ -15,6 +15,15 @@ from ...hookspecs import hookimpl
 from ...searchable import SearchSource
 from .domain import EVENT_TYPES
 from .importer import events_group
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from sqlalchemy.orm import Session
+
+    from ...digests.sections import DigestSection
+    from ...identity.models import Member
+    from ...privacy.personal import PersonalData
 
 # -- data: tables and domain events ------------------------------------------------------
 
@@ -71,3 +80,38 @@ def civicforum_search_sources() -> Sequence[SearchSource]:
     from .search import EventSource
 
     return [EventSource()]
+
+
+# -- digests: changes to events the member answered -----------------------------------------
+
+
+@hookimpl
+def civicforum_digest_sections(
+    db: Session, member: Member, since: dt.datetime, until: dt.datetime
+) -> Sequence[DigestSection]:
+    """Events the member answered that were cancelled, postponed, moved online or given a
+    new date, and places that came free for them, in the period (see :mod:`.digest`)."""
+    from .digest import sections
+
+    return sections(db, member, since, until)
+
+
+# -- a person's data: their copy of it, and its erasure ------------------------------------
+
+
+@hookimpl
+def civicforum_personal_data(db: Session, member: Member) -> PersonalData:
+    """The member's answers, what they organise, and ``events.ics`` of the events they
+    are going or may go to (see :mod:`.personal`)."""
+    from .personal import personal_data
+
+    return personal_data(db, member)
+
+
+@hookimpl
+def civicforum_member_erasing(db: Session, member: Member) -> None:
+    """Remove the member's answers, giving freed places to the waiting list, and their
+    organising (see :mod:`.personal`)."""
+    from .personal import forget_member
+
+    forget_member(db, member)
