@@ -1,15 +1,18 @@
 """Shared fixtures: a host app with the forum mounted, on SQLite or PostgreSQL.
 
 The database comes from ``CIVICFORUM_TEST_DATABASE_URL``: unset means a fresh SQLite file
-per test; a ``postgresql+psycopg://`` URL means a fresh schema per test in that database,
-dropped afterwards, so tests never see each other's rows.
+per test; a ``postgresql+psycopg://`` URL means a fresh database per test on that server,
+dropped afterwards, so tests never see each other's rows. ``database_url`` starts with the
+forum's tables (copied from a template, see tests/templatedb.py); ``empty_database_url``
+starts empty, for the tests of migrations.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-import uuid
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -28,11 +31,33 @@ from civicforum.forum.models import Community, JoinPolicy, Visibility
 from civicforum.identity import services as identity_services
 from civicforum.identity.models import IdentityLevel, Member
 
+from .templatedb import FreshDatabases
+
 PG_ENV = "CIVICFORUM_TEST_DATABASE_URL"
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"civicforum test database: {os.environ.get(PG_ENV) or 'SQLite (a file per test)'}"
+    if os.environ.get(PG_ENV):
+        return (
+            f"civicforum test database: {os.environ[PG_ENV]} (a database per test); tests "
+            "marked database_independent run on the SQLite pass only"
+        )
+    return "civicforum test database: SQLite (a file per test)"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, leave out what cannot turn out differently there.
+
+    An axe audit checks the HTML a page renders; the same demo data gives the same HTML
+    on either engine, and the audits are a third of the browser tests' time. Everything
+    those pages do with the database is still run on PostgreSQL by the other tests.
+    """
+    if not os.environ.get(PG_ENV):
+        return
+    left_out = [item for item in items if item.get_closest_marker("database_independent")]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not item.get_closest_marker("database_independent")]
 
 
 @pytest.fixture(scope="session")
@@ -78,31 +103,35 @@ def dispose_forum_engines(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @contextmanager
-def fresh_database(directory: Path, server: str | None = None) -> Iterator[str]:
-    """An empty database of the kind under test, and its URL; dropped afterwards.
+def fresh_database(
+    directory: Path, server: str | None = None, *, tables: bool = False
+) -> Iterator[str]:
+    """A database of the kind under test, and its URL; dropped afterwards.
 
     :param server: a PostgreSQL URL, or "" for SQLite; by default the one under test.
+    :param tables: start with the forum's tables instead of empty (see tests/templatedb.py).
     """
     server = os.environ.get(PG_ENV) if server is None else server
-    if not server:
-        yield f"sqlite:///{directory / 'forum.sqlite3'}"
+    if server:
+        with _databases.postgresql_schema(server, tables=tables) as url:
+            yield url
         return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(server)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in server else "?"
-    try:
-        yield f"{server}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    path = directory / "forum.sqlite3"
+    if tables:
+        shutil.copyfile(_databases.sqlite_template(), path)
+    yield f"sqlite:///{path}"
 
 
 @pytest.fixture
 def database_url(tmp_path: Path) -> Iterator[str]:
-    """An empty database of the kind under test, and its URL."""
+    """A database of the kind under test with the forum's tables, and its URL."""
+    with fresh_database(tmp_path, tables=True) as url:
+        yield url
+
+
+@pytest.fixture
+def empty_database_url(tmp_path: Path) -> Iterator[str]:
+    """An empty database of the kind under test, for migrations, and its URL."""
     with fresh_database(tmp_path) as url:
         yield url
 
@@ -120,6 +149,17 @@ def make_host_app(database_url: str, instance_path: Path, **config: Any) -> Flas
     )
     app.config.update(config)
     return app
+
+
+def _load_models() -> None:
+    """Mount the forum once, so that every built-in plugin's models are imported."""
+    with tempfile.TemporaryDirectory() as folder:
+        host = make_host_app("sqlite://", Path(folder))
+        CivicForum(host, url_prefix="/forum")
+        host.extensions["civicforum"].engine.dispose()
+
+
+_databases = FreshDatabases(_load_models)
 
 
 @pytest.fixture

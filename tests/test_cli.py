@@ -40,9 +40,9 @@ PASSWORD = "a long enough passphrase"  # noqa: S105 (a test account)
 
 
 @pytest.fixture
-def cli_app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+def cli_app(empty_database_url: str, tmp_path: Path) -> Iterator[Flask]:
     # English, so the assertions below read the services' messages as written.
-    app = make_host_app(database_url, tmp_path / "instance", CIVICFORUM_DEFAULT_LANGUAGE="en")
+    app = make_host_app(empty_database_url, tmp_path / "instance", CIVICFORUM_DEFAULT_LANGUAGE="en")
     CivicForum(app)
     yield app
     state(app).engine.dispose()

@@ -421,9 +421,9 @@ def test_two_people_taking_the_last_place_at_once_only_one_gets_it(
 
 
 def test_db_upgrade_creates_the_event_tables_on_their_own_branch(
-    database_url: str, tmp_path: Path
+    empty_database_url: str, tmp_path: Path
 ) -> None:
-    host = make_host_app(database_url, tmp_path / "instance")
+    host = make_host_app(empty_database_url, tmp_path / "instance")
     CivicForum(host, plugins=[events_plugin])
     engine = state(host).engine
     runner = host.test_cli_runner()

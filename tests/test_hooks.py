@@ -583,7 +583,7 @@ def test_hook_civicforum_member_erasing(tmp_path: Path, database_url: str) -> No
         assert db.scalars(select(Member)).all() == []
 
 
-def test_hook_civicforum_migration_locations(tmp_path: Path, database_url: str) -> None:
+def test_hook_civicforum_migration_locations(tmp_path: Path, empty_database_url: str) -> None:
     (forum_head,) = ScriptDirectory.from_config(migrate.make_config()).get_heads()
     versions = tmp_path / "notes_versions"
     versions.mkdir()
@@ -596,7 +596,7 @@ def test_hook_civicforum_migration_locations(tmp_path: Path, database_url: str) 
         def civicforum_migration_locations(self) -> list[Path]:
             return [versions]
 
-    app = forum_with(tmp_path, database_url, NotesPlugin(), create=False)
+    app = forum_with(tmp_path, empty_database_url, NotesPlugin(), create=False)
     runner = app.test_cli_runner()
     assert runner.invoke(args=["civicforum", "db", "upgrade"]).exit_code == 0
     tables = set(sa.inspect(state(app).engine).get_table_names())

@@ -39,8 +39,8 @@ HOST_VERSION_TABLE = "alembic_version"
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
+def engine(empty_database_url: str) -> Iterator[Engine]:
+    engine = make_engine(empty_database_url)
     yield engine
     engine.dispose()
 
@@ -80,9 +80,11 @@ def test_target_metadata_finds_every_model_on_its_own() -> None:
     assert found.strip() == repr(every_table)
 
 
-def test_upgrade_from_empty_creates_every_forum_table(database_url: str, engine: Engine) -> None:
+def test_upgrade_from_empty_creates_every_forum_table(
+    empty_database_url: str, engine: Engine
+) -> None:
     assert table_names(engine) == set()
-    migrate.upgrade(database_url)  # by URL, as a deployment script would
+    migrate.upgrade(empty_database_url)  # by URL, as a deployment script would
     assert table_names(engine) == FORUM_TABLES | {migrate.VERSION_TABLE}
     assert migrate.current(engine) == migrate.heads()
     assert migrate.is_up_to_date(engine)
@@ -155,19 +157,19 @@ def test_downgrade_to_base_removes_every_forum_table(engine: Engine) -> None:
     assert migrate.current(engine) == ()
 
 
-def test_env_py_also_runs_from_a_url_option(database_url: str, engine: Engine) -> None:
+def test_env_py_also_runs_from_a_url_option(empty_database_url: str, engine: Engine) -> None:
     config = migrate.make_config()
-    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    config.set_main_option("sqlalchemy.url", empty_database_url.replace("%", "%%"))
     command.upgrade(config, "heads")
     assert table_names(engine) == FORUM_TABLES | {migrate.VERSION_TABLE}
     command.downgrade(config, "base")
     assert table_names(engine) & FORUM_TABLES == set()
 
 
-def test_env_py_writes_sql_offline(database_url: str, engine: Engine) -> None:
+def test_env_py_writes_sql_offline(empty_database_url: str, engine: Engine) -> None:
     """``--sql`` mode: the statements for a DBA to review, and nothing run."""
     config = migrate.make_config()
-    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    config.set_main_option("sqlalchemy.url", empty_database_url.replace("%", "%%"))
     config.output_buffer = io.StringIO()
     command.upgrade(config, "heads", sql=True)
     sql = config.output_buffer.getvalue()

@@ -216,23 +216,28 @@ def test_sign_in_windows_may_not_outlast_their_retention(tmp_path: Path) -> None
         load_settings({"CIVICFORUM_SECRET_KEY": "s" * 40, "CIVICFORUM_RETENTION_DAYS_EXPORT": 0})
 
 
-def test_purge_refuses_before_the_tables_exist(tmp_path: Path, database_url: str) -> None:
+def test_purge_refuses_before_the_tables_exist(tmp_path: Path, empty_database_url: str) -> None:
     from civicforum import CivicForum
 
     from .conftest import make_host_app
 
-    host = make_host_app(database_url, tmp_path / "bare")
+    host = make_host_app(empty_database_url, tmp_path / "bare")
     CivicForum(host)
     result = host.test_cli_runner().invoke(args=["civicforum", "purge"])
     assert result.exit_code != 0 and "db upgrade" in result.output
 
 
 def test_a_member_is_named_on_the_command_line_by_id_or_address(
-    app: Flask, db: Session, make_member: Callable[..., Member], make_community: Callable[..., Community]
+    app: Flask,
+    db: Session,
+    make_member: Callable[..., Member],
+    make_community: Callable[..., Community],
 ) -> None:
     community = make_community("buurt")
     member = make_member("Ans")
     add_member(db, community, member)
     runner = app.test_cli_runner()
-    shown = runner.invoke(args=["civicforum", "members", "erase", "person1@example.org"], input="n\n")
+    shown = runner.invoke(
+        args=["civicforum", "members", "erase", "person1@example.org"], input="n\n"
+    )
     assert f"Member {member.id} (Ans)" in shown.output and shown.exit_code != 0

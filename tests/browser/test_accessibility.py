@@ -322,6 +322,7 @@ def audited_pages(
     def visitor(module_contexts: Contexts) -> Callable[[str, str], Page]:
         return pages_by_visitor(module_contexts, sign_in)
 
+    @pytest.mark.database_independent
     @pytest.mark.parametrize("language", LANGUAGES)
     @pytest.mark.parametrize("name", list(visits))
     def test_page_is_accessible(
