@@ -25,6 +25,7 @@ from .forum import services as forum_services
 from .forum.models import JoinPolicy, Role, Visibility
 from .identity.models import IdentityLevel
 from .identity.services import find_member, normalise_email, register_local_account
+from .moving.cli import export_command, import_command
 from .pluginmanager import PluginLoadError, Plugins
 from .privacy.cli import members_cli, purge_command
 
@@ -33,6 +34,8 @@ forum_cli.add_command(information_cli)
 forum_cli.add_command(digests_cli)
 forum_cli.add_command(members_cli)
 forum_cli.add_command(purge_command)
+forum_cli.add_command(export_command)
+forum_cli.add_command(import_command)
 
 
 def make_cli(plugins: Plugins) -> AppGroup:

@@ -116,6 +116,15 @@ class InformationChecked(Event):
     community_id: int
 
 
+@dataclass(frozen=True)
+class CommunityImported(Event):
+    """A whole community was imported from an export file (see civicforum.moving):
+    everything in it is new at once, so what indexes content rebuilds rather than
+    hearing of each post."""
+
+    community_id: int
+
+
 CORE_EVENT_TYPES: tuple[type[Event], ...] = (
     TopicCreated,
     PostPublished,
@@ -128,6 +137,7 @@ CORE_EVENT_TYPES: tuple[type[Event], ...] = (
     MemberRenamed,
     InformationChanged,
     InformationChecked,
+    CommunityImported,
 )
 
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from .digests.sections import DigestSection
     from .events import Event
     from .identity.models import Member
+    from .moving.records import RecordKind
     from .privacy.personal import PersonalData
     from .searchable import SearchSource
     from .settings import Spec
@@ -101,6 +102,14 @@ def civicforum_app_ready(app: Flask) -> None:
     it in ``app.extensions``) and checks its settings against the forum's; raising
     :class:`civicforum.ConfigError` stops start-up with the key it names.
     """
+
+
+@hookspec
+def civicforum_community_records() -> Sequence[RecordKind]:
+    """Record kinds the plugin adds to a community's export file, as
+    :class:`civicforum.moving.records.RecordKind` objects: how its rows of one community
+    become records, which records they name, and how they are written back on import.
+    They follow the forum's own kinds in the file, in the order the plugins load."""
 
 
 @hookspec

@@ -686,3 +686,65 @@ def test_signed_in_pages_render_with_plugins(tmp_path: Path, database_url: str) 
     client = app.test_client()
     sign_in(client, member)
     assert client.get("/forum/account/settings", headers=EN).status_code == 200
+
+
+class ReadingListPlugin:
+    """Keeps each community's reading list, and takes it along when the community moves."""
+
+    def __init__(self, books: dict[int, list[str]] | None = None) -> None:
+        self.books = books or {}
+
+    @hookimpl
+    def civicforum_community_records(self) -> Any:
+        from civicforum.moving.records import RecordKind
+
+        def export(ctx: Any) -> Any:
+            if ctx.community_id in self.books:
+                yield {"kind": "reading_list", "books": self.books[ctx.community_id]}
+
+        def write(ctx: Any, records: Any) -> None:
+            for found in records:
+                self.books[ctx.community_id] = found["books"]
+
+        shape = {
+            "type": "object",
+            "required": ["kind", "books"],
+            "properties": {"books": {"type": "array", "items": {"type": "string"}}},
+        }
+        return [RecordKind("reading_list", None, export, lambda r: (), write, schema=shape)]
+
+
+def test_hook_civicforum_community_records(tmp_path: Path) -> None:
+    import json
+
+    from .conftest import fresh_database
+
+    for folder in "abc":
+        (tmp_path / folder).mkdir()
+    with fresh_database(tmp_path / "a", tables=True) as url_a:
+        old_list = ReadingListPlugin()
+        old = forum_with(tmp_path / "a", url_a, old_list)
+        with state(old).session_factory() as db:
+            club = services.create_community(db, slug="leesclub", name="Leesclub")
+            old_list.books[club.id] = ["Max Havelaar", "De avonden"]
+        out = tmp_path / "leesclub.jsonl"
+        done = old.test_cli_runner().invoke(
+            args=["civicforum", "export", "leesclub", "--out", str(out)]
+        )
+        assert done.exit_code == 0, done.output
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert lines[-1] == {"kind": "reading_list", "books": ["Max Havelaar", "De avonden"]}
+    assert lines[0]["counts"]["reading_list"] == 1
+    with fresh_database(tmp_path / "b", tables=True) as url_b:
+        new_list = ReadingListPlugin()
+        new = forum_with(tmp_path / "b", url_b, new_list)
+        done = new.test_cli_runner().invoke(args=["civicforum", "import", str(out)])
+        assert done.exit_code == 0, done.output
+        assert list(new_list.books.values()) == [["Max Havelaar", "De avonden"]]
+    with fresh_database(tmp_path / "c", tables=True) as url_c:
+        without = forum_with(tmp_path / "c", url_c)
+        done = without.test_cli_runner().invoke(args=["civicforum", "import", str(out)])
+        assert done.exit_code == 1
+        assert f"line {len(lines)}, field 'kind': unknown record kind 'reading_list'" in (
+            done.output
+        )

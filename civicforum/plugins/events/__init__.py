@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from ...digests.sections import DigestSection
     from ...identity.models import Member
+    from ...moving.records import RecordKind
     from ...privacy.personal import PersonalData
 
 # -- data: tables and domain events ------------------------------------------------------
@@ -72,6 +73,14 @@ def civicforum_template_slot(slot: str, context: Mapping[str, Any]) -> Markup | 
 
 
 # -- search: events are found on the search page -------------------------------------------
+
+
+@hookimpl
+def civicforum_community_records() -> Sequence[RecordKind]:
+    """Organiser rights and events in a community's export file (civicforum.moving)."""
+    from .moving import KINDS
+
+    return KINDS
 
 
 @hookimpl

@@ -19,7 +19,7 @@ from flask import Flask
 from huey.exceptions import TaskLockedException
 from sqlalchemy.orm import Session
 
-from ...events import Event
+from ...events import CommunityImported, Event
 from ...searchable import SearchDocument, SearchSource
 from ...tasks import TaskQueue
 from .backends import Backend, Health
@@ -51,6 +51,11 @@ class Indexer:
             "civicforum.search.refresh", retries=RETRIES, retry_delay=RETRY_DELAY
         )(self._refresh_or_raise)
         self._rebuild = self.tasks.task("civicforum.search.rebuild")(self._rebuild_in_background)
+        # Locked while another process rebuilds (perhaps from before the import): tried
+        # again a minute later.
+        self._reindex = self.tasks.task("civicforum.search.reindex", retries=30, retry_delay=60)(
+            self._reindex_in_background
+        )
 
     # -- following the forum ---------------------------------------------------------
 
@@ -63,6 +68,11 @@ class Indexer:
         return keys
 
     def on_event(self, event: Event) -> None:
+        if isinstance(event, CommunityImported):
+            # Thousands of documents at once: the queue rebuilds the index, which
+            # searches keep using meanwhile.
+            self.tasks.enqueue(self._reindex)
+            return
         with self.session_factory() as db:
             keys = self.keys_touched(db, event)
         if len(keys) > IN_REQUEST:
@@ -144,6 +154,11 @@ class Indexer:
                     log.info("search index rebuilt: %d documents", sum(counts.values()))
         except TaskLockedException:
             pass  # another process is rebuilding it
+
+    def _reindex_in_background(self) -> None:
+        with self.tasks.huey.lock_task(REBUILD_LOCK):
+            counts = self.reindex()
+            log.info("search index rebuilt: %d documents", sum(counts.values()))
 
     def health(self, *, repair: bool = True) -> Health:
         """Whether search can answer; a missing or broken index is queued for a rebuild."""

@@ -1,0 +1,226 @@
+"""Writing a checked export file into this forum's database, in one transaction.
+
+The file is read twice: :func:`~.reading.check_file` checks all of it first; then the
+records are written in batches, kind by kind, while their checksum is taken again (a
+file changed between the two readings is refused). Nothing is committed until the last
+record is written, so a failure leaves the database as it was.
+
+Ids: every table's ids in the file are shifted past the highest id here, or kept when
+they are free (on a new site, every id stays what it was, and an export of the import
+gives the same records). Members matched to an account that exists here (``--with-
+accounts`` files) become that account.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from sqlalchemy import func, select, table, text
+from sqlalchemy.orm import Session
+
+from ..clock import now
+from ..events import CommunityImported, record
+from ..forum.models import SLUG_MAX, Community
+from .content import count_posts
+from .models import CommunityImport
+from .reading import Checked, check_file, lines, parse
+from .records import BATCH, FormatError, IdMap, ImportContext, Record, RecordKind
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class ImportRefused(Exception):
+    """The file is sound, but this site cannot take it as asked (a slug that is taken)."""
+
+
+@dataclass
+class Imported:
+    community_id: int | None
+    slug: str
+    counts: Counter[str]
+    #: True when this file was imported before: nothing changed.
+    already: bool = False
+    imported_at: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def _shift(db: Session, table_name: str, low: int) -> int:
+    highest = db.scalar(select(func.max(text("id"))).select_from(table(table_name))) or 0
+    return 0 if highest < low else highest - low + 1
+
+
+def import_file(
+    db: Session,
+    path: Path,
+    kinds: list[RecordKind],
+    *,
+    slug: str | None = None,
+    redirects: IO[str] | None = None,
+    target_links: Callable[[str], dict[str, str]] | None = None,
+    progress: Callable[[str, int], None] = lambda kind, written: None,
+) -> Imported:
+    """Import the community in ``path``; commits on success, rolls back on any failure.
+
+    :param slug: the community's address here; by default the one in the file.
+    :param redirects: where to write ``old-path new-url`` lines for the old permalinks.
+    :param target_links: this site's URL patterns for a community's address (see
+        :func:`.export.permalinks`), for the redirects.
+    :raises FormatError: the file is not sound (nothing was written).
+    :raises ImportRefused: the slug is taken here (nothing was written).
+    """
+    checked = check_file(path, kinds)
+    checksum = checked.manifest["checksum"]
+    before = db.scalar(select(CommunityImport).where(CommunityImport.checksum == checksum))
+    if before is not None:
+        current = db.get(Community, before.community_id) if before.community_id else None
+        return Imported(
+            community_id=before.community_id,
+            slug=current.slug if current else checked.community["slug"],
+            counts=Counter(json.loads(before.counts)),
+            already=True,
+            imported_at=before.imported_at.strftime("%Y-%m-%d %H:%M"),
+        )
+    slug = slug or checked.community["slug"]
+    if not _SLUG.match(slug) or len(slug) > SLUG_MAX:
+        raise ImportRefused(
+            f"{slug!r} cannot be a community's address: use lower-case letters, digits and "
+            f"hyphens, at most {SLUG_MAX} characters"
+        )
+    if db.scalar(select(Community.id).where(Community.slug == slug)) is not None:
+        raise ImportRefused(
+            f"a community with the address {slug!r} exists on this site already; import it "
+            "under another address with --as NEW-ADDRESS"
+        )
+    try:
+        links = target_links(slug) if target_links is not None else None
+        imported = _write(db, path, kinds, checked, slug, redirects, links, progress)
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+    return imported
+
+
+def _write(
+    db: Session,
+    path: Path,
+    kinds: list[RecordKind],
+    checked: Checked,
+    slug: str,
+    redirects: IO[str] | None,
+    target_links: dict[str, str] | None,
+    progress: Callable[[str, int], None],
+) -> Imported:
+    manifest = checked.manifest
+    # The log row first: on SQLite this write takes the database's lock, so the highest
+    # ids read next cannot change before the records are in.
+    log = CommunityImport(
+        checksum=manifest["checksum"],
+        source_site=(manifest.get("source") or {}).get("site"),
+        source_community=checked.community["slug"],
+    )
+    db.add(log)
+    db.flush()
+    ids = IdMap()
+    by_name = {kind.name: kind for kind in kinds}
+    for name, (low, high) in checked.ranges.items():
+        table_name = by_name[name].table
+        assert table_name is not None
+        ids.shifts[name] = _shift(db, table_name, low)
+        _reserve(db, table_name, high + ids.shifts[name])
+    community_id = ids("community", checked.community["id"])
+    assert community_id is not None
+    ctx = ImportContext(
+        db=db, community_id=community_id, ids=ids, with_accounts=bool(manifest.get("with_accounts"))
+    )
+    ctx.scratch["slug"] = slug
+    digest = hashlib.sha256()
+    batch: list[Record] = []
+    current: RecordKind | None = None
+    written = 0
+
+    def flush() -> None:
+        nonlocal written
+        if current is not None and batch:
+            current.write(ctx, batch)
+            if redirects is not None and current.page:
+                _redirect(ctx, redirects, current, batch, target_links or {})
+            written += len(batch)
+            progress(current.name, written)
+        batch.clear()
+
+    for number, data in lines(path):
+        if number == 1:
+            continue
+        digest.update(data)
+        item = parse(number, data)
+        kind = by_name[item["kind"]]
+        if kind is not current or len(batch) >= BATCH:
+            flush()
+            current = kind
+        batch.append(item)
+    flush()
+    if manifest["checksum"] != f"sha256:{digest.hexdigest()}":
+        raise FormatError("the file changed while it was being imported; nothing was written")
+    count_posts(ctx)
+    if redirects is not None and target_links:
+        old = ctx.scratch.get("permalinks", {})
+        if old.get("community") and target_links.get("community"):
+            redirects.write(f"{old['community']} {_absolute(target_links, 'community')}\n")
+    log.community_id = community_id
+    log.counts = json.dumps(dict(checked.counts), sort_keys=True)
+    log.imported_at = now()
+    record(db, CommunityImported(community_id=community_id))
+    return Imported(
+        community_id=community_id,
+        slug=slug,
+        counts=checked.counts,
+        imported_at=log.imported_at.strftime("%Y-%m-%d %H:%M"),
+        notes=ctx.notes,
+    )
+
+
+def _reserve(db: Session, table_name: str, highest: int) -> None:
+    """On PostgreSQL, move the table's id sequence past the ids being written, so that
+    neither this import's later rows nor anyone else's take one of them."""
+    if db.get_bind().dialect.name != "postgresql":
+        return
+    db.execute(
+        text(
+            "SELECT setval(pg_get_serial_sequence(:t, 'id'), "
+            "GREATEST(:n, (SELECT last_value FROM pg_sequences WHERE "
+            "schemaname = current_schema() AND sequencename = :s)))"
+        ),
+        {"t": table_name, "n": highest, "s": f"{table_name}_id_seq"},
+    )
+
+
+def _absolute(links: dict[str, str], page: str, ident: int | None = None) -> str:
+    path = links[page] if ident is None else links[page].replace("{id}", str(ident))
+    return f"{links.get('base', '')}{path}"
+
+
+def _redirect(
+    ctx: ImportContext,
+    out: IO[str],
+    kind: RecordKind,
+    batch: list[Record],
+    target_links: dict[str, str],
+) -> None:
+    old = ctx.scratch.get("permalinks", {})
+    assert kind.page is not None
+    if kind.page not in old or kind.page not in target_links:
+        return
+    for item in batch:
+        new = ctx.ids(kind.name, item["id"])
+        out.write(
+            f"{old[kind.page].replace('{id}', str(item['id']))} "
+            f"{_absolute(target_links, kind.page, new)}\n"
+        )
