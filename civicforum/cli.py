@@ -25,7 +25,7 @@ from .forum import services as forum_services
 from .forum.models import JoinPolicy, Role, Visibility
 from .identity.models import IdentityLevel
 from .identity.services import find_member, normalise_email, register_local_account
-from .moving.cli import export_command, import_command
+from .moving.cli import export_command, import_command, import_flaskbb_command
 from .pluginmanager import PluginLoadError, Plugins
 from .privacy.cli import members_cli, purge_command
 
@@ -36,6 +36,7 @@ forum_cli.add_command(members_cli)
 forum_cli.add_command(purge_command)
 forum_cli.add_command(export_command)
 forum_cli.add_command(import_command)
+forum_cli.add_command(import_flaskbb_command)
 
 
 def make_cli(plugins: Plugins) -> AppGroup:

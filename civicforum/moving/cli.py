@@ -208,3 +208,113 @@ def import_command(file: Path, slug: str | None, redirects: Path | None) -> None
     )
     if redirects is not None:
         click.echo(f"Redirects for the old permalinks: {redirects}")
+
+
+@click.command("import-flaskbb")
+@click.argument("database_url")
+@click.option(
+    "--forum",
+    "forum_ids",
+    type=int,
+    multiple=True,
+    help="The id of a FlaskBB forum to import (repeat for more); default: every forum.",
+)
+@click.option("--site-url", help="FlaskBB's public address, for the redirects.")
+@click.option(
+    "--redirects",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write 'old-path new-URL' lines for FlaskBB's forum, topic and post pages.",
+)
+@click.option(
+    "--prefix",
+    default="",
+    help="Put this before each community's address (made from the forum's title), "
+    "e.g. 'oud-', when the addresses are taken here.",
+)
+@click.option(
+    "--keep-files",
+    type=click.Path(file_okay=False, writable=True, path_type=Path),
+    help="Also keep each forum's export file in this folder.",
+)
+@with_appcontext
+def import_flaskbb_command(
+    database_url: str,
+    forum_ids: tuple[int, ...],
+    site_url: str | None,
+    redirects: Path | None,
+    prefix: str,
+    keep_files: Path | None,
+) -> None:
+    """Import the forums of a FlaskBB 2.x database (an SQLAlchemy URL such as
+    sqlite:////srv/flaskbb/flaskbb.sqlite or postgresql+psycopg://...): each forum becomes
+    a community, each in its own transaction. See docs/export-format.md."""
+    import tempfile
+
+    import sqlalchemy as sa
+
+    from ..cli import _require_tables
+    from .flaskbb import convert, forums
+
+    forum = state()
+    _require_tables(forum.engine)
+    try:
+        source = sa.create_engine(database_url)
+        found = forums(source)
+    except (sa.exc.SQLAlchemyError, ValueError) as error:
+        raise click.ClickException(
+            f"Cannot read a FlaskBB database at {database_url!r}: {str(error).splitlines()[0]}"
+        ) from None
+    wanted = [f for f in found if not forum_ids or f.id in forum_ids]
+    missing = set(forum_ids) - {f.id for f in found}
+    if missing:
+        raise click.ClickException(
+            f"FlaskBB has no forum {', '.join(map(str, sorted(missing)))} holding discussions."
+        )
+    kinds = record_kinds()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    failed = 0
+    with contextlib.ExitStack() as stack:
+        folder = keep_files or Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        folder.mkdir(parents=True, exist_ok=True)
+        out = stack.enter_context(open(redirects, "w", encoding="utf-8")) if redirects else None
+        for each in wanted:
+            path = folder / f"{each.slug}.jsonl.gz"
+            converted = convert(source, each, path, site_url=site_url)
+            with forum.session_factory() as db:
+                try:
+                    done = import_file(
+                        db,
+                        path,
+                        kinds,
+                        slug=f"{prefix}{each.slug}",
+                        redirects=out,
+                        target_links=(
+                            (lambda a: permalinks(app, a, forum.settings.site_url))
+                            if out is not None
+                            else None
+                        ),
+                    )
+                except FormatError as error:
+                    failed += 1
+                    click.echo(f"Forum {each.id} ({each.title}): {error}. Not imported.", err=True)
+                    continue
+                except ImportRefused:
+                    failed += 1
+                    click.echo(
+                        f"Forum {each.id} ({each.title}): the address {prefix}{each.slug!s} is "
+                        "taken here; import it with --prefix (e.g. --prefix oud-). Not imported.",
+                        err=True,
+                    )
+                    continue
+            if done.already:
+                click.echo(f"Forum {each.id} ({each.title}) was imported before; nothing changed.")
+                continue
+            click.echo(
+                f"Forum {each.id} ({each.title}) is community {done.slug!r}: "
+                + ", ".join(f"{n} {kind}" for kind, n in sorted(done.counts.items()))
+            )
+            for note in converted.notes + done.notes:
+                click.echo(f"  note: {note}")
+    source.dispose()
+    if failed:
+        raise click.ClickException(f"{failed} forum(s) were not imported (see above).")

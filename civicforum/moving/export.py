@@ -96,32 +96,55 @@ def export_community(
     for kind in kinds:
         if kind.members is not None:
             ctx.member_ids.update(m for m in kind.members(ctx) if m is not None)
+    return write_file(
+        out,
+        ((kind.name, kind.export(ctx)) for kind in kinds),
+        source={"site": site_url, "community": community.slug},
+        with_accounts=with_accounts,
+        progress=progress,
+    )
+
+
+def write_file(
+    out: Path,
+    records: Iterable[tuple[str, Iterable[Record]]],
+    *,
+    source: dict[str, Any],
+    with_accounts: bool,
+    progress: Callable[[str, int], None] = lambda kind, written: None,
+) -> Written:
+    """Write the records of each kind, in the order given, after their manifest.
+
+    The records must already be in the format's order with ascending ids; the import
+    checks that anyway.
+    """
     compress = out.name.endswith(".gz")
-    folder = out.resolve().parent
     digest = hashlib.sha256()
     counts: Counter[str] = Counter()
-    with tempfile.NamedTemporaryFile(dir=folder, prefix=".export-", delete=False) as raw:
+    with tempfile.NamedTemporaryFile(
+        dir=out.resolve().parent, prefix=".export-", delete=False
+    ) as raw:
         body_path = Path(raw.name)
     try:
         with _open_body(body_path, compress) as body:
             written = 0
-            for kind in kinds:
-                for record in kind.export(ctx):
+            for name, found in records:
+                for record in found:
                     data = _encode(record)
                     digest.update(data)
                     body.write(data)
-                    counts[kind.name] += 1
+                    counts[name] += 1
                     written += 1
                     if written % 1000 == 0:
-                        progress(kind.name, written)
-                progress(kind.name, written)
+                        progress(name, written)
+                progress(name, written)
         checksum = f"sha256:{digest.hexdigest()}"
         manifest: Record = {
             "kind": "manifest",
             "format": FORMAT,
             "version": VERSION,
             "forum_version": __version__,
-            "source": {"site": site_url, "community": community.slug},
+            "source": source,
             "exported_at": when(now()),
             "with_accounts": with_accounts,
             "counts": dict(counts),
