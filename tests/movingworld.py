@@ -19,6 +19,7 @@ from civicforum.forum import services as forum
 from civicforum.forum.models import Community, Post, Topic
 from civicforum.identity.models import ExternalIdentity, Member, MemberAttribute
 from civicforum.identity.providers import load_actor
+from civicforum.markup import render_markdown
 from civicforum.moderation.models import Decision, ModerationSettings
 from civicforum.plugins.events.models import LocalEvent, OrganiserRight, Rsvp
 
@@ -66,7 +67,7 @@ def build(db: Session) -> Community:
             topic_id=held.id,
             author_id=author.id,
             body="Nog niet zichtbaar.",
-            body_html="<p>Nog niet zichtbaar.</p>",
+            body_html=render_markdown("Nog niet zichtbaar."),
             held=True,
             created_at=MOMENT,
             publish_as="anonymous",

@@ -33,9 +33,10 @@ PG_ENV = "CIVICFORUM_TEST_DATABASE_URL"
 def site(folder: Path, server: str | None = None, **config: Any) -> Iterator[Flask]:
     """A forum with its tables on a fresh database of the kind under test (or ``server``)."""
     folder.mkdir(parents=True, exist_ok=True)
-    with fresh_database(folder, server, tables=True) as url, forum_app(
-        url, folder / "instance", CIVICFORUM_DEFAULT_LANGUAGE="en", **config
-    ) as app:
+    with (
+        fresh_database(folder, server, tables=True) as url,
+        forum_app(url, folder / "instance", CIVICFORUM_DEFAULT_LANGUAGE="en", **config) as app,
+    ):
         yield app
 
 
@@ -109,8 +110,16 @@ def test_a_community_using_every_feature_survives_a_round_trip(
         assert run(old, "export", "leesclub", "--out", str(first), *flags).exit_code == 0
     kinds = {record["kind"] for record in records(first)}
     assert kinds == {
-        "community", "permalinks", "house_rule", "help_resource", "member", "topic", "post",
-        "decision", "event_organiser", "event",
+        "community",
+        "permalinks",
+        "house_rule",
+        "help_resource",
+        "member",
+        "topic",
+        "post",
+        "decision",
+        "event_organiser",
+        "event",
     }
     posts = [r for r in records(first) if r["kind"] == "post"]
     assert any(len(p["revisions"]) == 2 and p["author_warning"] == "Spoilers" for p in posts)
@@ -254,3 +263,60 @@ def test_events_need_the_events_plugin_on_the_new_site(tmp_path: Path) -> None:
         assert refused.exit_code != 0
         assert "need the events plugin, which is off on this site" in refused.output
         assert table_counts(new) == before
+
+
+def test_with_accounts_people_who_have_an_account_here_keep_it(tmp_path: Path) -> None:
+    """A move between two sites of one institution: the same people, the same accounts."""
+    from civicforum.forum.models import Community, Post, Topic
+    from civicforum.identity.models import LocalAccount, Member
+
+    with site(tmp_path / "a") as old:
+        with_demo(old)
+        out = tmp_path / "leesclub.jsonl"
+        assert run(old, "export", "leesclub", "--out", str(out), "--with-accounts").exit_code == 0
+    with site(tmp_path / "b") as new:
+        with_demo(new)  # the same demo people, with the same addresses
+        members_before = table_counts(new)["cf_member"]
+        done = run(new, "import", str(out), "--as", "leesclub-2")
+        assert done.exit_code == 0, done.output
+        assert "(the same account)" in done.output and "is taken here" not in done.output
+        assert table_counts(new)["cf_member"] == members_before
+        with state(new).session_factory() as db:
+            moved = db.scalars(sa.select(Community).where(Community.slug == "leesclub-2")).one()
+            authors = set(
+                db.scalars(
+                    sa.select(Post.author_id)
+                    .join(Topic, Topic.id == Post.topic_id)
+                    .where(Topic.community_id == moved.id, Post.author_id.is_not(None))
+                )
+            )
+            accounts = set(db.scalars(sa.select(LocalAccount.member_id)))
+            assert authors and authors <= accounts  # written by the accounts that were here
+            assert db.scalar(sa.select(sa.func.count()).select_from(Member)) == members_before
+
+
+def test_a_big_import_renders_in_other_processes_to_the_same_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above PARALLEL_FROM posts, the HTML is made by other processes while this one
+    writes: the same records and the same HTML as one process makes."""
+    from civicforum.forum.models import Post
+    from civicforum.moving import importing
+
+    with site(tmp_path / "a") as old:
+        with_everything(old)
+        out = tmp_path / "leesclub.jsonl"
+        assert run(old, "export", "leesclub", "--out", str(out)).exit_code == 0
+        with state(old).session_factory() as db:
+            html = dict(db.execute(sa.select(Post.id, Post.body_html)).all())
+    monkeypatch.setattr(importing, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(importing, "BATCH", 3)  # several batches in flight
+    with site(tmp_path / "b") as new:
+        done = run(new, "import", str(out))
+        assert done.exit_code == 0, done.output
+        again = tmp_path / "again.jsonl"
+        assert run(new, "export", "leesclub", "--out", str(again)).exit_code == 0
+        with state(new).session_factory() as db:
+            imported = dict(db.execute(sa.select(Post.id, Post.body_html)).all())
+    assert records(again) == records(out)
+    assert imported == {post_id: html[post_id] for post_id in imported}

@@ -177,14 +177,20 @@ CASES: dict[str, tuple[Callable[[Path], Callable[[Path], Path]], list[str]]] = {
     "wrong version": (lambda s: changed(s, _version), ["line 1", "'2.0'", "version 1.x"]),
     "another format": (lambda s: changed(s, _other_format), ["line 1", "not a civicforum"]),
     "a line that is not JSON": (_not_json, ["line 5", "not a JSON object"]),
-    "a record missing a field": (lambda s: changed(s, _no_body), ["'body' is a required"]),
+    "a record missing a field": (
+        lambda s: changed(s, _no_body),
+        ['"body" is a required', "field 'body'"],
+    ),
     "a post pointing to no topic": (
         lambda s: changed(s, _orphan),
         ["field 'topic'", "names topic 999999"],
     ),
     "duplicate ids": (lambda s: changed(s, _duplicate), ["field 'id'", "appears twice"]),
     "a value of the wrong type": (lambda s: changed(s, _wrong_type), ["field 'locked'"]),
-    "kinds out of order": (lambda s: changed(s, _out_of_order), ["a help_resource record after decision records"]),
+    "kinds out of order": (
+        lambda s: changed(s, _out_of_order),
+        ["a help_resource record after decision records"],
+    ),
     "truncated in a line": (_truncated_mid_line, ["not a JSON object", "cut short"]),
     "truncated at a line": (_truncated_at_line, ["line 1", "counts", "cut short"]),
     "changed without its checksum": (_edited_without_checksum, ["checksum does not match"]),

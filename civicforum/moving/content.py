@@ -180,8 +180,21 @@ def _post_references(record: Record) -> References:
         yield "member", revision.get("replaced_by"), f"revisions[{n}].replaced_by"
 
 
+def render_posts(records: list[Record]) -> list[tuple[str, list[str]]]:
+    """Each post's HTML and its revisions', from their Markdown: the slowest part of an
+    import, so it may run in other processes (see :mod:`.importing`)."""
+    return [
+        (
+            render_markdown(r["body"]),
+            [render_markdown(revision["body"]) for revision in nested(r, "revisions")],
+        )
+        for r in records
+    ]
+
+
 def _write_posts(ctx: ImportContext, records: list[Record]) -> None:
     ids = ctx.ids
+    rendered = ctx.scratch.pop("rendered", None) or render_posts(records)
     ctx.db.execute(
         insert(Post),
         [
@@ -190,7 +203,7 @@ def _write_posts(ctx: ImportContext, records: list[Record]) -> None:
                 "topic_id": ids("topic", r["topic"]),
                 "author_id": ids("member", r.get("author")),
                 "body": r["body"],
-                "body_html": render_markdown(r["body"]),
+                "body_html": html,
                 "publish_as": r["publish_as"],
                 "created_at": moment(r["created_at"]),
                 "edited_at": moment(r.get("edited_at")),
@@ -201,20 +214,20 @@ def _write_posts(ctx: ImportContext, records: list[Record]) -> None:
                 "content_warning": r.get("content_warning"),
                 "author_warning": r.get("author_warning"),
             }
-            for r in records
+            for r, (html, _) in zip(records, rendered, strict=True)
         ],
     )
     revisions = [
         {
             "post_id": ids("post", r["id"]),
             "body": revision["body"],
-            "body_html": render_markdown(revision["body"]),
+            "body_html": revision_html,
             "written_at": moment(revision["written_at"]),
             "replaced_by_id": ids("member", revision.get("replaced_by")),
             "replaced_at": moment(revision["replaced_at"]),
         }
-        for r in records
-        for revision in nested(r, "revisions")
+        for r, (_, revision_htmls) in zip(records, rendered, strict=True)
+        for revision, revision_html in zip(nested(r, "revisions"), revision_htmls, strict=True)
     ]
     if revisions:
         ctx.db.execute(insert(PostRevision), revisions)
@@ -540,7 +553,15 @@ def _write_information(ctx: ImportContext, records: list[Record]) -> None:
 
 KINDS = [
     RecordKind("topic", "cf_topic", _export_topics, _topic_references, _write_topics, page="topic"),
-    RecordKind("post", "cf_post", _export_posts, _post_references, _write_posts, page="post"),
+    RecordKind(
+        "post",
+        "cf_post",
+        _export_posts,
+        _post_references,
+        _write_posts,
+        page="post",
+        render=render_posts,
+    ),
     RecordKind(
         "decision",
         "cf_moderation_decision",

@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
 import re
-from collections import Counter
-from collections.abc import Callable
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from sqlalchemy import func, select, table, text
 from sqlalchemy.orm import Session
@@ -34,6 +38,10 @@ from .reading import Checked, check_file, lines, parse
 from .records import BATCH, FormatError, IdMap, ImportContext, Record, RecordKind
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+#: From how many records to render (posts' HTML) in other processes.
+PARALLEL_FROM = 5000
+#: Batches rendered ahead of the one being written.
+PIPELINE = 3
 
 
 class ImportRefused(Exception):
@@ -142,31 +150,49 @@ def _write(
     )
     ctx.scratch["slug"] = slug
     digest = hashlib.sha256()
-    batch: list[Record] = []
-    current: RecordKind | None = None
     written = 0
+    with _renderers(checked, kinds) as pool:
+        pending: deque[tuple[RecordKind, list[Record], Future[Any] | None]] = deque()
 
-    def flush() -> None:
-        nonlocal written
-        if current is not None and batch:
-            current.write(ctx, batch)
-            if redirects is not None and current.page:
-                _redirect(ctx, redirects, current, batch, target_links or {})
+        def write(kind: RecordKind, batch: list[Record], rendered: Future[Any] | None) -> None:
+            nonlocal written
+            if rendered is not None:
+                ctx.scratch["rendered"] = rendered.result()
+            kind.write(ctx, batch)
+            if redirects is not None and kind.page:
+                _redirect(ctx, redirects, kind, batch, target_links or {})
             written += len(batch)
-            progress(current.name, written)
-        batch.clear()
+            progress(kind.name, written)
 
-    for number, data in lines(path):
-        if number == 1:
-            continue
-        digest.update(data)
-        item = parse(number, data)
-        kind = by_name[item["kind"]]
-        if kind is not current or len(batch) >= BATCH:
-            flush()
+        def hand_on(kind: RecordKind, batch: list[Record]) -> None:
+            """Write the batch, or queue it while other processes render it; writes
+            always happen in the file's order."""
+            if pool is not None and kind.render is not None:
+                pending.append((kind, batch, pool.submit(kind.render, batch)))
+                while len(pending) > PIPELINE:
+                    write(*pending.popleft())
+                return
+            while pending:
+                write(*pending.popleft())
+            write(kind, batch, None)
+
+        batch: list[Record] = []
+        current: RecordKind | None = None
+        for number, data in lines(path):
+            if number == 1:
+                continue
+            digest.update(data)
+            item = parse(number, data)
+            kind = by_name[item["kind"]]
+            if current is not None and (kind is not current or len(batch) >= BATCH):
+                hand_on(current, batch)
+                batch = []
             current = kind
-        batch.append(item)
-    flush()
+            batch.append(item)
+        if current is not None and batch:
+            hand_on(current, batch)
+        while pending:
+            write(*pending.popleft())
     if manifest["checksum"] != f"sha256:{digest.hexdigest()}":
         raise FormatError("the file changed while it was being imported; nothing was written")
     count_posts(ctx)
@@ -185,6 +211,22 @@ def _write(
         imported_at=log.imported_at.strftime("%Y-%m-%d %H:%M"),
         notes=ctx.notes,
     )
+
+
+@contextmanager
+def _renderers(checked: Checked, kinds: list[RecordKind]) -> Iterator[Executor | None]:
+    """Processes that render the HTML of a big import beside the one that writes it; none
+    for a small one (starting them costs more than they save) or on one core."""
+    heavy = sum(checked.counts[kind.name] for kind in kinds if kind.render is not None)
+    cores = os.cpu_count() or 1
+    if heavy < PARALLEL_FROM or cores < 2:
+        yield None
+        return
+    # "spawn": the workers start clean, without this process's database connections.
+    with ProcessPoolExecutor(
+        max_workers=min(cores, 4), mp_context=multiprocessing.get_context("spawn")
+    ) as pool:
+        yield pool
 
 
 def _reserve(db: Session, table_name: str, highest: int) -> None:

@@ -25,8 +25,7 @@ from importlib import resources
 from pathlib import Path
 from typing import IO, Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
+from jsonschema_rs import Draft202012Validator, ValidationError
 
 from .records import FORMAT, MAJOR, FormatError, Record, RecordKind
 
@@ -54,7 +53,7 @@ def validator_for(kind: RecordKind) -> Draft202012Validator:
     """The shipped schema's rules for a kind it describes; else the plugin's own."""
     if kind.name in schema()["$defs"]:
         return validator(kind.name)
-    return Draft202012Validator(kind.schema or {"type": "object", "required": ["kind"]})
+    return Draft202012Validator(dict(kind.schema or {"type": "object", "required": ["kind"]}))
 
 
 def open_file(path: Path) -> IO[bytes]:
@@ -113,8 +112,16 @@ class Checked:
     ranges: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
+def _first_error(checker: Draft202012Validator, record: Record) -> ValidationError | None:
+    """The first thing the schema refuses in ``record``, or None (most records pass the
+    quick check and are not looked at twice)."""
+    if checker.is_valid(record):
+        return None
+    return min(checker.iter_errors(record), key=lambda e: len(list(e.instance_path)))
+
+
 def _check_manifest(record: Record) -> None:
-    errors = best_match(validator("manifest").iter_errors(record))
+    errors = _first_error(validator("manifest"), record)
     if record.get("kind") != "manifest":
         raise FormatError("the first line must be the manifest", line=1, field="kind")
     if record.get("format") != FORMAT:
@@ -136,9 +143,13 @@ def _check_manifest(record: Record) -> None:
         raise FormatError(errors.message, line=1, field=_field(errors))
 
 
-def _field(error: Any) -> str:
-    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
-    return path.lstrip(".") or str(error.validator)
+def _field(error: ValidationError) -> str:
+    """Where the error is, as ``revisions[0].body``; for a missing field, its name."""
+    steps = list(error.instance_path)
+    if error.kind.name == "required":
+        steps.append(str(error.kind.property))  # type: ignore[attr-defined]
+    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in steps)
+    return path.lstrip(".") or "kind"
 
 
 def check_file(path: Path, kinds: list[RecordKind]) -> Checked:
@@ -182,7 +193,7 @@ def check_file(path: Path, kinds: list[RecordKind]) -> Checked:
             )
         if order[name] > position:
             position, last = order[name], 0
-        error = best_match(validators[name].iter_errors(record))
+        error = _first_error(validators[name], record)
         if error is not None:
             raise FormatError(error.message, line=number, field=_field(error))
         if name == "community":

@@ -136,6 +136,9 @@ class RecordKind:
     :param needs: a plugin that must be on to import this kind ("events"), or None.
     :param page: the key of its records' page in the ``permalinks`` record, for redirects.
     :param members: the ids of the members its records name, beyond the core kinds'.
+    :param render: makes what ``write`` needs from a batch that costs much CPU (the HTML
+        of posts), in another process when the import is big: a module-level function,
+        whose result ``write`` finds in ``ctx.scratch["rendered"]``.
     :param schema: a JSON Schema (draft 2020-12) of its records, for a kind the shipped
         schema does not describe (a third party's plugin); its records are checked
         against it before anything is imported.
@@ -150,6 +153,7 @@ class RecordKind:
     page: str | None = None
     members: Callable[[ExportContext], Iterable[int]] | None = None
     schema: Mapping[str, Any] | None = None
+    render: Callable[[list[Record]], Any] | None = None
 
 
 def kinds_in_order(plugin_kinds: Iterable[Iterable[RecordKind]]) -> list[RecordKind]:
