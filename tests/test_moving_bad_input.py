@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from .test_moving import run, site, table_counts, with_demo
+from .test_moving import run, site, table_counts, with_demo, with_everything
 
 Lines = list[dict[str, Any]]
 
@@ -88,6 +88,10 @@ def _wrong_type(lines: Lines) -> None:
 def _out_of_order(lines: Lines) -> None:
     n = first(lines, "help_resource")
     lines.append(lines.pop(n))
+
+
+def _long_rule_title(lines: Lines) -> None:
+    lines[first(lines, "house_rule")]["title"]["en"] = "x" * 121
 
 
 def _other_format(lines: Lines) -> None:
@@ -187,6 +191,7 @@ CASES: dict[str, tuple[Callable[[Path], Callable[[Path], Path]], list[str]]] = {
     ),
     "duplicate ids": (lambda s: changed(s, _duplicate), ["field 'id'", "appears twice"]),
     "a value of the wrong type": (lambda s: changed(s, _wrong_type), ["field 'locked'"]),
+    "a text longer than its column": (lambda s: changed(s, _long_rule_title), ["field 'title.en'"]),
     "kinds out of order": (
         lambda s: changed(s, _out_of_order),
         ["a help_resource record after decision records"],
@@ -220,6 +225,26 @@ def test_the_unchanged_file_does_import(exported: Path, target: Flask) -> None:
     """The cases above fail for their fault alone: the same file, untouched, imports."""
     done = run(target, "import", str(exported), "--as", "leesclub-2")
     assert done.exit_code == 0, done.output
+
+
+def test_what_the_database_refuses_rolls_everything_back(tmp_path: Path) -> None:
+    """Two events with one calendar UID pass every check of the file; the database's
+    unique index refuses the second, and nothing of the import stays."""
+    with site(tmp_path / "a") as old:
+        with_everything(old)
+        source = tmp_path / "leesclub.jsonl"
+        assert run(old, "export", "leesclub", "--out", str(source)).exit_code == 0
+    lines = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines()]
+    events = [line for line in lines if line["kind"] == "event"]
+    events[1]["uid"] = events[0]["uid"]
+    bad = write(tmp_path / "twice.jsonl", lines)
+    with site(tmp_path / "b") as new:
+        before = table_counts(new)
+        done = run(new, "import", str(bad))
+        assert done.exit_code == 1, done.output
+        assert "the database refused a record" in done.output
+        assert "Nothing was imported." in done.output and "Traceback" not in done.output
+        assert table_counts(new) == before
 
 
 def test_a_community_that_does_not_exist_is_named(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import func, select, table, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..clock import now
@@ -110,6 +111,12 @@ def import_file(
         links = target_links(slug) if target_links is not None else None
         imported = _write(db, path, kinds, checked, slug, redirects, links, progress)
         db.commit()
+    except SQLAlchemyError as error:
+        # A record the schema lets through but this database will not take (two events
+        # with one calendar UID, say): all of it is rolled back.
+        db.rollback()
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        raise ImportRefused(f"the database refused a record ({reason})") from error
     except BaseException:
         db.rollback()
         raise
