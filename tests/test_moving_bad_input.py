@@ -28,9 +28,11 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.fixture
-def target(tmp_path: Path) -> Iterator[Flask]:
-    with site(tmp_path / "target") as new:
+@pytest.fixture(scope="module")
+def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """One site with content for the module: every refused import must leave it as it
+    was, which each test checks; the one test that imports comes last."""
+    with site(tmp_path_factory.mktemp("target")) as new:
         with_demo(new)
         yield new
 
@@ -221,12 +223,6 @@ def test_a_bad_file_is_refused_naming_where_and_nothing_is_written(
     assert table_counts(target) == before
 
 
-def test_the_unchanged_file_does_import(exported: Path, target: Flask) -> None:
-    """The cases above fail for their fault alone: the same file, untouched, imports."""
-    done = run(target, "import", str(exported), "--as", "leesclub-2")
-    assert done.exit_code == 0, done.output
-
-
 def test_what_the_database_refuses_rolls_everything_back(tmp_path: Path) -> None:
     """Two events with one calendar UID pass every check of the file; the database's
     unique index refuses the second, and nothing of the import stays."""
@@ -261,3 +257,9 @@ def test_a_bad_address_for_the_import_is_refused(exported: Path, target: Flask) 
     assert done.exit_code == 1
     assert "cannot be a community's address" in done.output
     assert table_counts(target) == before
+
+
+def test_the_unchanged_file_does_import(exported: Path, target: Flask) -> None:
+    """The cases above fail for their fault alone: the same file, untouched, imports."""
+    done = run(target, "import", str(exported), "--as", "leesclub-2")
+    assert done.exit_code == 0, done.output
