@@ -13,8 +13,10 @@ import gzip
 import hashlib
 import json
 import os
+import queue
 import shutil
 import tempfile
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -126,18 +128,24 @@ def write_file(
     ) as raw:
         body_path = Path(raw.name)
     try:
-        with _open_body(body_path, compress) as body:
+        with _open_body(body_path, compress) as body, _Writer(body) as sink:
             written = 0
+            pending: list[bytes] = []
             for name, found in records:
                 for record in found:
-                    data = _encode(record)
-                    digest.update(data)
-                    body.write(data)
+                    pending.append(_encode(record))
                     counts[name] += 1
                     written += 1
                     if written % 1000 == 0:
+                        chunk = b"".join(pending)
+                        pending.clear()
+                        digest.update(chunk)
+                        sink.write(chunk)
                         progress(name, written)
                 progress(name, written)
+            chunk = b"".join(pending)
+            digest.update(chunk)
+            sink.write(chunk)
         checksum = f"sha256:{digest.hexdigest()}"
         manifest: Record = {
             "kind": "manifest",
@@ -156,9 +164,45 @@ def write_file(
     return Written(out, counts, checksum)
 
 
+class _Writer:
+    """Writes chunks in a thread of its own: gzip's compression lets go of the GIL, so
+    it runs on another core while this one reads and encodes the next records."""
+
+    def __init__(self, target: IO[bytes]) -> None:
+        self._target = target
+        self._chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=8)
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="export-writer", daemon=True)
+
+    def _run(self) -> None:
+        while (chunk := self._chunks.get()) is not None:
+            if self._failure is None:
+                try:
+                    self._target.write(chunk)
+                except BaseException as error:  # kept, and raised in the exporting thread
+                    self._failure = error
+
+    def write(self, chunk: bytes) -> None:
+        if self._failure is not None:
+            raise self._failure
+        self._chunks.put(chunk)
+
+    def __enter__(self) -> _Writer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._chunks.put(None)
+        self._thread.join()
+        if self._failure is not None and exc[0] is None:
+            raise self._failure
+
+
 def _open_body(path: Path, compress: bool) -> IO[bytes]:
     if compress:
-        return gzip.open(path, "wb", compresslevel=6)  # type: ignore[return-value]
+        # Level 6 spent a second per 50,000 posts; level 4 makes a file about 5% larger
+        # in well under half the time.
+        return gzip.open(path, "wb", compresslevel=4)  # type: ignore[return-value]
     return open(path, "wb")  # noqa: SIM115 - the caller's with closes it
 
 

@@ -39,9 +39,12 @@ TWO_YEARS = dt.timedelta(days=730)
 # -- databases -----------------------------------------------------------------------------
 
 
-def fresh_database(kind: str, folder: Path, server: str) -> AbstractContextManager[str]:
-    """An empty database of ``kind`` and its URL, dropped afterwards, as the tests make."""
-    return test_database(folder, server if kind == "postgresql" else "")
+def fresh_database(
+    kind: str, folder: Path, server: str, *, tables: bool = False
+) -> AbstractContextManager[str]:
+    """An empty database of ``kind`` and its URL, dropped afterwards, as the tests make;
+    with the forum's tables when ``tables`` (see tests/templatedb.py)."""
+    return test_database(folder, server if kind == "postgresql" else "", tables=tables)
 
 
 def postgres_version(server: str) -> str | None:
@@ -232,13 +235,17 @@ def create_schema(url: str) -> None:
         engine.dispose()
 
 
-def seed_forum(url: str, posts: int, seed: int) -> Seeded:
-    """One Dutch community with ``posts`` posts, as ``start_topic`` and ``reply`` store them."""
+def seed_forum(url: str, posts: int, seed: int, *, member_count: int | None = None) -> Seeded:
+    """One Dutch community with ``posts`` posts, as ``start_topic`` and ``reply`` store them.
+
+    :param member_count: how many members write them; by default one for every 40 posts. The
+        names ``plan_members`` makes number 22,743: above about 600,000 posts, give fewer.
+    """
     began = time.perf_counter()
     rng = random.Random(f"forum-{seed}-{posts}")  # noqa: S311
     end = dt.datetime.now(dt.UTC).replace(microsecond=0)
     _start_writer(seed)
-    members = plan_members(max(20, posts // 40), rng, end - TWO_YEARS)
+    members = plan_members(member_count or max(20, posts // 40), rng, end - TWO_YEARS)
     topics, every = plan_forum(posts, members, rng, end)
 
     context = multiprocessing.get_context("fork")
