@@ -74,6 +74,7 @@ def import_file(
     redirects: IO[str] | None = None,
     target_links: Callable[[str], dict[str, str]] | None = None,
     progress: Callable[[str, int], None] = lambda kind, written: None,
+    jobs: int | None = None,
 ) -> Imported:
     """Import the community in ``path``; commits on success, rolls back on any failure.
 
@@ -81,6 +82,8 @@ def import_file(
     :param redirects: where to write ``old-path new-url`` lines for the old permalinks.
     :param target_links: this site's URL patterns for a community's address (see
         :func:`.export.permalinks`), for the redirects.
+    :param jobs: processes rendering posts' HTML beside this one for a big file; None: one
+        a core (at most 4); 0: none (the least memory, a third of the speed).
     :raises FormatError: the file is not sound (nothing was written).
     :raises ImportRefused: the slug is taken here (nothing was written).
     """
@@ -109,7 +112,7 @@ def import_file(
         )
     try:
         links = target_links(slug) if target_links is not None else None
-        imported = _write(db, path, kinds, checked, slug, redirects, links, progress)
+        imported = _write(db, path, kinds, checked, slug, redirects, links, progress, jobs)
         db.commit()
     except SQLAlchemyError as error:
         # A record the schema lets through but this database will not take (two events
@@ -132,6 +135,7 @@ def _write(
     redirects: IO[str] | None,
     target_links: dict[str, str] | None,
     progress: Callable[[str, int], None],
+    jobs: int | None,
 ) -> Imported:
     manifest = checked.manifest
     # The log row first: on SQLite this write takes the database's lock, so the highest
@@ -158,7 +162,7 @@ def _write(
     ctx.scratch["slug"] = slug
     digest = hashlib.sha256()
     written = 0
-    with _renderers(checked, kinds) as pool:
+    with _renderers(checked, kinds, jobs) as pool:
         pending: deque[tuple[RecordKind, list[Record], Future[Any] | None]] = deque()
 
         def write(kind: RecordKind, batch: list[Record], rendered: Future[Any] | None) -> None:
@@ -221,17 +225,21 @@ def _write(
 
 
 @contextmanager
-def _renderers(checked: Checked, kinds: list[RecordKind]) -> Iterator[Executor | None]:
+def _renderers(
+    checked: Checked, kinds: list[RecordKind], jobs: int | None
+) -> Iterator[Executor | None]:
     """Processes that render the HTML of a big import beside the one that writes it; none
-    for a small one (starting them costs more than they save) or on one core."""
+    for a small one (starting them costs more than they save), on one core, or when
+    ``jobs`` is 0."""
     heavy = sum(checked.counts[kind.name] for kind in kinds if kind.render is not None)
     cores = os.cpu_count() or 1
-    if heavy < PARALLEL_FROM or cores < 2:
+    workers = min(cores, 4) if jobs is None else jobs
+    if heavy < PARALLEL_FROM or workers < 1 or (jobs is None and cores < 2):
         yield None
         return
     # "spawn": the workers start clean, without this process's database connections.
     with ProcessPoolExecutor(
-        max_workers=min(cores, 4), mp_context=multiprocessing.get_context("spawn")
+        max_workers=workers, mp_context=multiprocessing.get_context("spawn")
     ) as pool:
         yield pool
 

@@ -346,6 +346,7 @@ def measure(
     compress: bool,
     seed: int,
     profile: bool,
+    jobs: int | None = None,
 ) -> None:
     from .seeding import create_schema, fresh_database, seed_forum
 
@@ -423,7 +424,7 @@ def measure(
 
         say("Importing ...")
         imported = run_child(
-            ["import", str(file)],
+            ["import", str(file), *([] if jobs is None else ["--jobs", str(jobs)])],
             new,
             folder,
             "import",
@@ -474,11 +475,25 @@ def measure(
 )
 @click.option("--seed", default=2026, show_default=True)
 @click.option(
+    "--jobs",
+    type=int,
+    default=None,
+    help="Pass --jobs N to the import (processes rendering HTML; 0: none, least memory).",
+)
+@click.option(
     "--profile",
     is_flag=True,
     help="Run each child under cProfile and print its top functions to standard error.",
 )
-def main(posts: int, database: str, server: str, compress: bool, seed: int, profile: bool) -> None:
+def main(
+    posts: int,
+    database: str,
+    server: str,
+    compress: bool,
+    seed: int,
+    jobs: int | None,
+    profile: bool,
+) -> None:
     """Measure exporting and importing one community of POSTS posts."""
     from .seeding import postgres_version
 
@@ -496,6 +511,7 @@ def main(posts: int, database: str, server: str, compress: bool, seed: int, prof
             compress=compress,
             seed=seed,
             profile=profile,
+            jobs=jobs,
         )
     click.echo(f"\n### Moving benchmark ({database}, {posts:,} posts)\n")
     click.echo(report.table())
