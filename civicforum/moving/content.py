@@ -19,7 +19,6 @@ from ..forum.models import Post, PostRevision, Topic
 from ..markup import render_markdown
 from ..moderation.models import Appeal, Decision
 from .records import (
-    BATCH,
     ExportContext,
     ImportContext,
     Record,
@@ -31,13 +30,17 @@ from .records import (
     when,
 )
 
+#: Rows read per query on export: a few megabytes of posts; fewer, larger pages spend
+#: less time planning and sending queries.
+PAGE = 5000
+
 
 def _pages(ctx: ExportContext, query: Any, id_column: Any) -> Iterator[list[Any]]:
-    """Rows of ``query`` in ascending id, a batch at a time (keyset pages: no cursor is
-    held open between batches)."""
+    """Rows of ``query`` in ascending id, a page at a time (keyset pages: no cursor is
+    held open between them)."""
     last = 0
     while True:
-        rows = list(ctx.db.execute(query.where(id_column > last).order_by(id_column).limit(BATCH)))
+        rows = list(ctx.db.execute(query.where(id_column > last).order_by(id_column).limit(PAGE)))
         if not rows:
             return
         yield rows

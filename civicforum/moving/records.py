@@ -43,8 +43,9 @@ def when(value: dt.datetime | None) -> str | None:
     """A moment as RFC 3339 in UTC: ``2026-03-01T09:30:00Z`` (microseconds when set)."""
     if value is None:
         return None
-    text = value.astimezone(dt.UTC).replace(tzinfo=None).isoformat()
-    return text + "Z"
+    if value.tzinfo is not dt.UTC:  # the database hands back UTC already
+        value = value.astimezone(dt.UTC)
+    return value.replace(tzinfo=None).isoformat() + "Z"
 
 
 def moment(text: str | None) -> dt.datetime | None:
