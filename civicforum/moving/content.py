@@ -30,9 +30,9 @@ from .records import (
     when,
 )
 
-#: Rows read per query on export: a few megabytes of posts; fewer, larger pages spend
-#: less time planning and sending queries.
-PAGE = 5000
+#: Rows read per query on export. Measured at a million posts: 1,000 a page gave 20,600
+#: posts/s in 138 MiB, 5,000 gave 21,400 posts/s in 151 MiB (over the 150 aimed for).
+PAGE = 2500
 
 
 def _pages(ctx: ExportContext, query: Any, id_column: Any) -> Iterator[list[Any]]:
