@@ -158,7 +158,7 @@ def _announced(file: Path) -> int:
     default=None,
     help="Processes that render the posts' HTML beside the importing one, for a file of "
     "more than 5,000 posts. Default: one a core (at most 4). 0: none, which takes the "
-    "least memory (about 150 MiB) at a third of the speed.",
+    "least memory (under 150 MiB) at about three quarters of the speed.",
 )
 @with_appcontext
 def import_command(file: Path, slug: str | None, redirects: Path | None, jobs: int | None) -> None:

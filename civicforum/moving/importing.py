@@ -83,7 +83,7 @@ def import_file(
     :param target_links: this site's URL patterns for a community's address (see
         :func:`.export.permalinks`), for the redirects.
     :param jobs: processes rendering posts' HTML beside this one for a big file; None: one
-        a core (at most 4); 0: none (the least memory, a third of the speed).
+        a core (at most 4); 0: none (the least memory, about three quarters of the speed).
     :raises FormatError: the file is not sound (nothing was written).
     :raises ImportRefused: the slug is taken here (nothing was written).
     """
