@@ -63,9 +63,8 @@ from flask import Flask
 
 from civicforum import CivicForum
 
-from .report import Figure, Report, cpu_model, load_average, package_version, say
+from .report import Figure, Report, cpu_model, database_options, load_average, package_version, say
 
-DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SLUG = "buurtforum"  # the community seed_forum makes
 ENV_DATABASE = "CIVICFORUM_BENCH_MOVING_DATABASE"
 ENV_INSTANCE = "CIVICFORUM_BENCH_MOVING_INSTANCE"
@@ -336,6 +335,39 @@ def count_posts(url: str) -> int:
 # -- the run -----------------------------------------------------------------------------------
 
 
+def measure_command(
+    report: Report,
+    step: str,
+    args: list[str],
+    url: str,
+    folder: Path,
+    posts: int,
+    where: str,
+    target: int,
+    profile: bool,
+) -> Child:
+    """Run ``flask civicforum ARGS`` as a child on ``url``; report its speed and memory."""
+    say(f"{step.capitalize()}ing ...")
+    prof = folder / f"{step}.prof" if profile else None
+    child = run_child(args, url, folder, step, prof)
+    must_succeed(child, f"flask civicforum {step}")
+    say("  " + child.output.strip().replace("\n", "\n  "))
+    report.add(
+        Figure(
+            f"{step.capitalize()} (`flask civicforum {step}`), wall time of the child",
+            posts,
+            where,
+            timing(child, posts),
+            f"≥ {target:,} posts/s (PostgreSQL)",
+            posts / child.seconds >= target,
+        )
+    )
+    add_memory(report, step.capitalize(), child, posts, where)
+    if prof is not None:
+        print_profile(prof, f"{step}, {where}, {posts:,} posts")
+    return child
+
+
 def measure(
     report: Report,
     *,
@@ -388,28 +420,17 @@ def measure(
             )
         )
 
-        say("Exporting ...")
-        exported = run_child(
+        measure_command(
+            report,
+            "export",
             ["export", SLUG, "--out", str(file)],
             old,
             folder,
-            "export",
-            folder / "export.prof" if profile else None,
+            posts,
+            where,
+            EXPORT_RATE,
+            profile,
         )
-        must_succeed(exported, "flask civicforum export")
-        say("  " + exported.output.strip().replace("\n", "\n  "))
-        rate = posts / exported.seconds
-        report.add(
-            Figure(
-                "Export (`flask civicforum export`), wall time of the child",
-                posts,
-                where,
-                timing(exported, posts),
-                f"≥ {EXPORT_RATE:,} posts/s (PostgreSQL)",
-                rate >= EXPORT_RATE,
-            )
-        )
-        add_memory(report, "Export", exported, posts, where)
         size = file.stat().st_size
         report.add(
             Figure(
@@ -419,33 +440,18 @@ def measure(
                 f"{size / MIB:,.1f} MiB ({size / posts:,.0f} bytes a post)",
             )
         )
-        if profile:
-            print_profile(folder / "export.prof", f"export, {where}, {posts:,} posts")
-
-        say("Importing ...")
-        imported = run_child(
-            ["import", str(file), *([] if jobs is None else ["--jobs", str(jobs)])],
+        jobs_given = [] if jobs is None else ["--jobs", str(jobs)]
+        measure_command(
+            report,
+            "import",
+            ["import", str(file), *jobs_given],
             new,
             folder,
-            "import",
-            folder / "import.prof" if profile else None,
+            posts,
+            where,
+            IMPORT_RATE,
+            profile,
         )
-        must_succeed(imported, "flask civicforum import")
-        say("  " + imported.output.strip().replace("\n", "\n  "))
-        rate = posts / imported.seconds
-        report.add(
-            Figure(
-                "Import (`flask civicforum import`), wall time of the child",
-                posts,
-                where,
-                timing(imported, posts),
-                f"≥ {IMPORT_RATE:,} posts/s (PostgreSQL)",
-                rate >= IMPORT_RATE,
-            )
-        )
-        add_memory(report, "Import", imported, posts, where)
-        if profile:
-            print_profile(folder / "import.prof", f"import, {where}, {posts:,} posts")
         arrived = count_posts(new)
         report.notes.append(
             f"Posts in the new database after the import: {arrived:,} of {posts:,}."
@@ -454,18 +460,7 @@ def measure(
 
 @click.command()
 @click.option("--posts", default=1_000_000, show_default=True, help="Posts in the community.")
-@click.option(
-    "--database",
-    type=click.Choice(["sqlite", "postgresql"]),
-    default="sqlite",
-    show_default=True,
-)
-@click.option(
-    "--server",
-    default=lambda: os.environ.get("CIVICFORUM_TEST_DATABASE_URL") or DEFAULT_SERVER,
-    show_default="$CIVICFORUM_TEST_DATABASE_URL or " + DEFAULT_SERVER,
-    help="The PostgreSQL database fresh schemas are made in.",
-)
+@database_options
 @click.option(
     "--gzip/--no-gzip",
     "compress",

@@ -11,6 +11,7 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -122,3 +123,22 @@ def machine(postgres_version: str | None, http_client: str) -> str:
         f"load from {http_client}",
     ]
     return ", ".join(parts)
+
+
+DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def database_options(command: Any) -> Any:
+    """A benchmark's ``--database sqlite|postgresql`` and ``--server URL`` options."""
+    command = click.option(
+        "--server",
+        default=lambda: os.environ.get("CIVICFORUM_TEST_DATABASE_URL") or DEFAULT_SERVER,
+        show_default="$CIVICFORUM_TEST_DATABASE_URL or " + DEFAULT_SERVER,
+        help="The PostgreSQL database fresh schemas are made in.",
+    )(command)
+    return click.option(
+        "--database",
+        type=click.Choice(["sqlite", "postgresql"]),
+        default="sqlite",
+        show_default=True,
+    )(command)

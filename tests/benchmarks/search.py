@@ -67,6 +67,7 @@ from .load import ENV_BACKEND, ENV_DATABASE, ENV_INDEX, ENV_INSTANCE, page_throu
 from .report import (
     Figure,
     Report,
+    database_options,
     load_average,
     machine,
     ms,
@@ -75,9 +76,6 @@ from .report import (
     tool_version,
 )
 from .seeding import create_schema, fresh_database, postgres_version, seed_forum
-
-DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
 
 # -- the app -------------------------------------------------------------------------------
 
@@ -378,18 +376,7 @@ def measure_forum(
 
 @click.command()
 @click.option("--posts", default=100_000, show_default=True, help="Posts in the full forum.")
-@click.option(
-    "--database",
-    type=click.Choice(["sqlite", "postgresql"]),
-    default="sqlite",
-    show_default=True,
-)
-@click.option(
-    "--server",
-    default=lambda: os.environ.get("CIVICFORUM_TEST_DATABASE_URL") or DEFAULT_SERVER,
-    show_default="$CIVICFORUM_TEST_DATABASE_URL or " + DEFAULT_SERVER,
-    help="The PostgreSQL database a fresh schema is made in.",
-)
+@database_options
 @click.option("--small", default=10_000, show_default=True, help="Posts in the small forum.")
 @click.option("--queries", "query_count", default=240, show_default=True)
 @click.option("--seconds", default=15, show_default=True, help="Length of each load run.")
