@@ -36,12 +36,16 @@ def make_blueprint(settings: Settings, plugins: Plugins) -> Blueprint:
     )
 
     from .curation.pages import register as register_curation
+    from .api import register as register_api
     from .digests.views import register as register_digests
+    from .embed.views import register as register_embed
+    from .feeds.views import register as register_feeds
     from .forum.views import register as register_forum
     from .identity.views import register as register_identity
     from .moderation.pages import register as register_moderation
     from .pace.views import register as register_pace
     from .privacy.views import register as register_privacy
+    from .tokens.views import register as register_tokens
 
     register_forum(bp)
     register_identity(bp)
@@ -50,6 +54,10 @@ def make_blueprint(settings: Settings, plugins: Plugins) -> Blueprint:
     register_privacy(bp)
     register_pace(bp)
     register_digests(bp)
+    register_tokens(bp)
+    register_feeds(bp, settings)
+    register_embed(bp)
+    register_api(bp, plugins)
     plugins.manager.hook.civicforum_routes(blueprint=bp)
 
     @bp.route("/<path:unknown>")

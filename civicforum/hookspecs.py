@@ -22,9 +22,13 @@ if TYPE_CHECKING:
     from markupsafe import Markup
     from sqlalchemy.orm import Session
 
+    from .api.registry import Api
     from .digests.sections import DigestSection
+    from .embed.sections import EmbedSection
+    from .forum.models import Community
     from .events import Event
     from .identity.models import Member
+    from .policy import Actor
     from .moving.records import RecordKind
     from .privacy.personal import PersonalData
     from .searchable import SearchSource
@@ -149,3 +153,24 @@ def civicforum_member_erasing(db: Session, member: Member) -> None:
     them, in ``db``'s transaction, which commits the erasure afterwards (do not commit).
     Whatever others still need (a waiting list moving up) is done here too.
     """
+
+
+@hookspec
+def civicforum_api(api: Api) -> None:
+    """Add operations to the REST API under ``/api/v1/``.
+
+    ``api`` is a :class:`civicforum.api.registry.Api`: its ``operation`` decorator adds
+    a route with its marshmallow schemas, and the OpenAPI document describes it at once.
+    Read the actor with ``api.actor()`` and decide with :mod:`civicforum.policy`, as the
+    pages do.
+    """
+
+
+@hookspec
+def civicforum_embed_sections(
+    community: Community, actor: Actor, limit: int
+) -> EmbedSection | None:
+    """A section for a community's widget (``/embed/c/SLUG/latest``), such as the events
+    plugin's "coming up": at most ``limit`` items that ``actor`` (an anonymous visitor, or
+    the member of a personal feed token) may read, as a
+    :class:`civicforum.embed.sections.EmbedSection`; None for nothing to add."""

@@ -283,3 +283,45 @@ def site_url(key: str, value: Any) -> str | None:
     ):
         raise ConfigError(key, problem)
     return value.strip().rstrip("/")
+
+
+def origins(*, star: bool = False, self_: bool = False) -> Callable[[str, Any], tuple[str, ...]]:
+    """A list of web origins (``https://www.bibliotheek.example``, scheme, host and an
+    optional port, nothing after them); ``"*"`` (any origin) where ``star`` allows it, and
+    ``"'self'"`` (the site itself) where ``self_`` does."""
+
+    def check(key: str, value: Any) -> tuple[str, ...]:
+        from urllib.parse import urlsplit
+
+        if isinstance(value, str) or not isinstance(value, list | tuple):
+            raise ConfigError(key, f"expected a list of origins, got {value!r}")
+        allowed = {"*"} if star else set()
+        if self_:
+            allowed.add("'self'")
+        for origin in value:
+            if origin in allowed:
+                continue
+            problem = (
+                "expected origins such as 'https://www.bibliotheek.example' (scheme, host, "
+                f"optional port, no path or slash at the end), got {origin!r}"
+            )
+            if not isinstance(origin, str):
+                raise ConfigError(key, problem)
+            try:
+                parts = urlsplit(origin)
+                parts.port  # noqa: B018 (a port that is not a number raises here)
+            except ValueError:
+                raise ConfigError(key, problem) from None
+            if (
+                parts.scheme not in ("http", "https")
+                or not parts.hostname
+                or parts.path
+                or parts.query
+                or parts.fragment
+                or parts.username is not None
+                or any(c.isspace() or c in ";,'\"" for c in origin)
+            ):
+                raise ConfigError(key, problem)
+        return tuple(value)
+
+    return check

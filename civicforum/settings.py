@@ -252,6 +252,24 @@ SPECS: tuple[Spec, ...] = (
         "Run queued work in a thread of each web process (never the periodic scan for digests: that is `flask civicforum worker`'s). May be switched off when `flask civicforum worker` runs.",
     ),
     Spec(
+        "CIVICFORUM_API_RATE_LIMIT",
+        "120 per minute; 2000 per hour",
+        check.rate_limit,
+        "Requests to the REST API (`/api/v1/`) per personal API token, or per (hashed) network address without one; every answer says what is left in `RateLimit` and `RateLimit-Policy` headers, and a refusal (429) says when to try again.",
+    ),
+    Spec(
+        "CIVICFORUM_API_CORS_ORIGINS",
+        (),
+        check.origins(star=True),
+        "Web origins whose pages may call the REST API and read the feeds from the visitor's browser (CORS), such as `['https://www.bibliotheek.example']`; `['*']` for any. Default: none (the API still answers servers and apps).",
+    ),
+    Spec(
+        "CIVICFORUM_EMBED_ANCESTORS",
+        ("'self'",),
+        check.origins(self_=True),
+        "Pages that may show the widget (`/embed/...`) in an `<iframe>`: the CSP `frame-ancestors` sources, `'self'` for the site itself and origins such as `https://www.bibliotheek.example`.",
+    ),
+    Spec(
         "CIVICFORUM_EXPORT_INTERVAL_HOURS",
         24,
         check.whole(1, 720),
@@ -337,6 +355,9 @@ class Settings:
     digest_hour: int
     task_queue: str
     task_worker: bool
+    api_rate_limit: str
+    api_cors_origins: tuple[str, ...]
+    embed_ancestors: tuple[str, ...]
     export_interval_hours: int
     retention_days_export: int
     erasure_keeps_posts: bool

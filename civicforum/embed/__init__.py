@@ -1,0 +1,1 @@
+"""The embeddable widget: a community's latest discussions and what is coming up."""
