@@ -65,6 +65,7 @@ def member_document(
         "messages_from_moderators": records.messages(db, member),
         "trusted_information": records.curation(db, member),
         "digests": records.digests(db, member),
+        "personal_tokens": collect.personal_tokens(db, member),
         "plugins": {part.key: part.records for part in parts},
     }
 
@@ -196,6 +197,9 @@ def readme(member: Member, plugin_files: Iterable[str]) -> str:
         "",
         _(
             "Not included: your password (the forum keeps only a one-way hash of it) and who among the moderators or editors decided about you."
+        ),
+        _(
+            "Your API tokens and your feed key are listed in member.json by name, kind and dates only: the tokens themselves are not in this copy."
         ),
         _(
             "You can download this copy for %(days)d days from your settings page; then it is deleted.",

@@ -84,7 +84,7 @@ def erase_command(who: str, keep_posts: bool | None, yes: bool) -> None:
 @with_appcontext
 def purge_command() -> None:
     """Remove what is past its time: expired copies of members' data, reporters' e-mail
-    addresses, old digest log entries. Safe to run again at any moment (daily, from cron)."""
+    addresses, old digest log entries, ended personal tokens. Safe to run again at any moment (daily, from cron)."""
     from ..cli import _require_tables
 
     forum = state()
@@ -103,6 +103,7 @@ def purge_command() -> None:
     )
     click.echo(f"Reporters' e-mail addresses erased: {result.report_emails}.")
     click.echo(f"Digest log entries removed: {result.digest_log_entries}.")
+    click.echo(f"Ended personal tokens removed: {result.ended_tokens}.")
     click.echo(
         "Sign-in counters: kept by the rate-limit storage, each only until its window ends "
         f"(at most {settings.retention_hours_signin_counters} hours); nothing to purge here."

@@ -27,6 +27,7 @@ from ..forum.models import Community, Membership, Post, Topic
 from ..identity.attributes import attribute_label
 from ..identity.models import IdentityLevel, Member
 from ..pace.models import CommunityFollow, Preferences, TopicFollow
+from ..tokens.models import PersonalToken
 
 JSON = dict[str, Any]
 
@@ -161,6 +162,28 @@ def memberships(db: Session, member: Member) -> list[JSON]:
             "role": row.role,
             "status": row.status,
             "joined_at": moment(row.joined_at),
+        }
+        for row in rows
+    ]
+
+
+def personal_tokens(db: Session, member: Member) -> list[JSON]:
+    """Their API tokens and feed keys, by label, kind, scope and dates. Never the token,
+    its hash or the feed key's nonce: a copy of the data must not open anything."""
+    rows = db.scalars(
+        select(PersonalToken)
+        .where(PersonalToken.member_id == member.id)
+        .order_by(PersonalToken.created_at, PersonalToken.id)
+    ).all()
+    return [
+        {
+            "kind": row.kind,
+            "name": row.name,
+            "scope": row.scope,
+            "created_at": moment(row.created_at),
+            "expires_at": moment(row.expires_at),
+            "last_used_at": moment(row.last_used_at),
+            "revoked_at": moment(row.revoked_at),
         }
         for row in rows
     ]

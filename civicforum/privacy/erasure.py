@@ -3,9 +3,9 @@ command, in one transaction: everything goes or nothing does.
 
 - **Their personal data** goes: the member, their account, linked sign-ins and
   attributes, preferences, follows, memberships, digest log, messages from the
-  moderators, copies of their data (and the files), and what plugins keep (the
-  ``civicforum_member_erasing`` hook: the events plugin removes their answers and gives
-  freed places to the waiting list).
+  moderators, API tokens and feed key, copies of their data (and the files), and what
+  plugins keep (the ``civicforum_member_erasing`` hook: the events plugin removes their
+  answers and gives freed places to the waiting list).
 - **Their posts** are deleted or kept, as they choose. Kept posts stay where they are,
   shown as by a "former member". Deleted posts keep their place in a thread as "deleted",
   without text or author; a topic of theirs that nobody else wrote in goes entirely, one
@@ -51,6 +51,7 @@ from ..identity import services as identity_services
 from ..identity.models import Member
 from ..moderation.models import REDACTED, Appeal, Decision, ModerationMessage, Report
 from ..pace.models import CommunityFollow, Preferences, TopicFollow
+from ..tokens.models import PersonalToken
 from .export import delete_files, lock_member
 from .models import DataExport
 
@@ -256,7 +257,7 @@ def erase_member(db: Session, member: Member, *, keep_posts: bool, folder: Path)
         reports, decisions, appeals = _moderation(db, member_id, names)
         tokens = list(db.scalars(select(DataExport.token).where(DataExport.member_id == member_id)))
         db.flush()
-        for table in (DataExport, DigestLog, ModerationMessage, Membership):
+        for table in (DataExport, DigestLog, ModerationMessage, Membership, PersonalToken):
             db.execute(delete(table).where(table.member_id == member_id))
         for follow in (CommunityFollow, TopicFollow):
             db.execute(delete(follow).where(follow.member_id == member_id))

@@ -11,6 +11,8 @@ time (``flask civicforum purge``, for a daily cron job).
 - **Digest log**: entries older than ``CIVICFORUM_RETENTION_DAYS_DIGEST_LOG`` days,
   except each member's latest (the next digest starts where it ended) and digests still
   owed (being sent, or failed and to be tried again).
+- **Personal tokens** (API tokens, feed keys) that were revoked or expired: shown to
+  their member for 30 days as ended, then removed.
 - **Sign-in counters** are not in the database: they live in the rate-limit storage
   (``CIVICFORUM_RATELIMIT_STORAGE_URL``) as keyed hashes, each dropped by the storage when
   its window ends, and no window may be longer than
@@ -35,6 +37,7 @@ from .. import clock
 from ..digests.models import DigestLog, DigestStatus
 from ..moderation.models import Report, ReportStatus
 from ..settings import Settings
+from ..tokens.services import purge_ended
 from .export import STALE, delete_files
 from .models import DataExport, ExportStatus
 
@@ -46,6 +49,7 @@ class PurgeResult:
     stray_files: int
     report_emails: int
     digest_log_entries: int
+    ended_tokens: int = 0
 
 
 def purge_exports(
@@ -156,4 +160,6 @@ def purge(
     emails = purge_report_emails(db, settings, at)
     progress("digest log")
     digests = purge_digest_log(db, settings, at)
-    return PurgeResult(expired, removed, stray, emails, digests)
+    progress("ended personal tokens")
+    tokens = purge_ended(db, at)
+    return PurgeResult(expired, removed, stray, emails, digests, tokens)
