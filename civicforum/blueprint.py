@@ -57,7 +57,7 @@ def make_blueprint(settings: Settings, plugins: Plugins) -> Blueprint:
     register_tokens(bp)
     register_feeds(bp, settings)
     register_embed(bp)
-    register_api(bp, plugins)
+    register_api(bp, settings, plugins)
     plugins.manager.hook.civicforum_routes(blueprint=bp)
 
     @bp.route("/<path:unknown>")

@@ -16,6 +16,7 @@ from flask import Blueprint, Flask, render_template, request
 from flask.blueprints import BlueprintSetupState
 
 from ..extension import db_session, state
+from ..hostcsrf import exempt_from_host_csrf
 from ..i18n import in_language
 from ..identity.models import Member
 from ..pace.services import stop_digests
@@ -47,26 +48,6 @@ def unsubscribe(token: str) -> Any:
 
 def _exempt_from_host_csrf(setup: BlueprintSetupState) -> None:
     """A host that protects every POST with Flask-WTF's ``CSRFProtect`` would refuse the
-    mail program's one-click request; exempt this view there. The host may set up its
-    ``CSRFProtect`` before or after the forum, so look for it now and on each request
-    until it is found."""
-    app = cast(Flask, setup.app)
+    mail program's one-click request; exempt this view there."""
     view = f"{unsubscribe.__module__}.{unsubscribe.__name__}"
-    done = {"exempted": False}
-
-    def exempt() -> None:
-        if done["exempted"]:
-            return
-        protect = app.extensions.get("csrf")
-        if protect is not None:
-            protect.exempt(view)
-            done["exempted"] = True
-
-    exempt()
-    if not done["exempted"]:
-        _before_every_request(app, exempt)
-
-
-def _before_every_request(app: Flask, function: Any) -> None:
-    # Registered on the app (not the blueprint), ahead of what a later CSRFProtect adds.
-    app.before_request_funcs.setdefault(None, []).insert(0, function)
+    exempt_from_host_csrf(cast(Flask, setup.app), view)

@@ -32,7 +32,7 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule("/p/<int:post_id>/delete", "delete", delete, methods=["GET", "POST"])
 
 
-def _limits() -> services.Limits:
+def limits() -> services.Limits:
     settings = state().settings
     return services.Limits(settings.max_title_length, settings.max_post_length)
 
@@ -52,8 +52,8 @@ def _preview(form: PostForm, check_title: bool) -> str | None:
     after attaching the errors to the form."""
     try:
         if check_title:
-            services.clean_title(form.title.data or "", _limits())
-        body = services.clean_body(form.body.data or "", _limits())
+            services.clean_title(form.title.data or "", limits())
+        body = services.clean_body(form.body.data or "", limits())
         form.warning.data = services.clean_warning(form.warning.data) or ""
     except ServiceError as error:
         attach_error(form, error)
@@ -62,7 +62,7 @@ def _preview(form: PostForm, check_title: bool) -> str | None:
     return render_markdown(body)
 
 
-def _check_pace(community: Community) -> None:
+def check_pace(community: Community) -> None:
     """:raises TooSoon: when the member has published as much as the limits allow for now
     (moderators of the community are not limited)."""
     actor = current_actor()
@@ -84,7 +84,7 @@ def _check_pace(community: Community) -> None:
     raise TooSoon(message, wait)
 
 
-def _counted(community: Community) -> None:
+def count_post(community: Community) -> None:
     actor = current_actor()
     if actor.member is not None and not policy.is_moderator(actor, community):
         state().pace.posted(actor.member)
@@ -109,13 +109,13 @@ def _compose(
     if form.validate_on_submit():
         if form.ready_to_publish:
             try:
-                _check_pace(community)
+                check_pace(community)
                 target = publish()
             except ServiceError as error:
                 attach_error(form, error)
                 status = error.status_code if isinstance(error, TooSoon) else 422
             else:
-                _counted(community)
+                count_post(community)
                 return redirect(target)
         else:
             preview_html = _preview(form, check_title=topic is None)
@@ -150,7 +150,7 @@ def new_topic(slug: str) -> Any:
             body=form.body.data or "",
             publish_as=form.publish_as.data or "",
             submission_token=form.submission_token.data or "",
-            limits=_limits(),
+            limits=limits(),
             warning=form.warning.data,
         )
         flash(_("Your topic is published."), "civicforum")
@@ -184,7 +184,7 @@ def reply(topic_id: int) -> Any:
             body=form.body.data or "",
             publish_as=form.publish_as.data or "",
             submission_token=form.submission_token.data or "",
-            limits=_limits(),
+            limits=limits(),
             warning=form.warning.data,
         )
         flash(_("Your reply is published."), "civicforum")
@@ -216,7 +216,7 @@ def edit(post_id: int) -> Any:
                 actor,
                 post,
                 body=form.body.data or "",
-                limits=_limits(),
+                limits=limits(),
                 warning=form.warning.data if own else post.author_warning,
             )
         except ServiceError as error:
