@@ -16,6 +16,8 @@ from ... import policy
 from ...clock import now
 from ...errors import ServiceError
 from ...extension import db_session, state
+from ...feeds.keys import feed_actor, private_address
+from ...feeds.keys import readable_community as community_for
 from ...forum import services as forum_services
 from ...forum.models import Community
 from ...forum.views import current_actor, page_number, require
@@ -38,6 +40,9 @@ def make_blueprint() -> Blueprint:
     bp.add_url_rule("/c/<slug>/events/", "agenda", agenda)
     bp.add_url_rule("/c/<slug>/events/past", "past", past_events)
     bp.add_url_rule("/c/<slug>/events.ics", "feed", community_feed)
+    bp.add_url_rule(
+        "/feeds/<key>/c/<slug>/events.ics", "private_calendar", private_address(private_calendar)
+    )
     bp.add_url_rule("/events/<int:event_id>/", "event", event_page)
     bp.add_url_rule("/events/<int:event_id>/answer", "answer", answer, methods=["POST"])
     bp.add_url_rule("/events/<int:event_id>/event.ics", "ics", event_ics)
@@ -198,6 +203,15 @@ def event_ics(event_id: int) -> Response:
 def community_feed(slug: str) -> Response:
     community = readable_community(slug)
     events = list(queries.feed(db_session(), community, now()))
+    return _ics(events, f"{community.name} · {state().settings.site_name}", f"{slug}.ics")
+
+
+def private_calendar(key: str, slug: str) -> Response:
+    """A community's calendar through the member's feed key, for calendar apps that
+    subscribe without signing in: what that member may read (see civicforum.feeds.keys)."""
+    db = db_session()
+    community = community_for(db, feed_actor(db, key), slug)
+    events = list(queries.feed(db, community, now()))
     return _ics(events, f"{community.name} · {state().settings.site_name}", f"{slug}.ics")
 
 
