@@ -205,6 +205,8 @@ TEXTS = {
         "bad_login": "Gebruikersnaam en wachtwoord horen niet bij elkaar.",
         "demo_hint": "Probeer het met sanne / lezen-is-leuk of bibliothecaris / boeken-en-koffie.",
         "opening": "Open: ma–vr 10–20 uur, za 10–17 uur.",
+        "forum_now": "Nu op het forum",
+        "widget_title": "Leesclub: de laatste gesprekken en wat er binnenkort is",
     },
     "en": {
         "home": "Home",
@@ -223,6 +225,8 @@ TEXTS = {
         "bad_login": "That user name and password do not match.",
         "demo_hint": "Try sanne / lezen-is-leuk or bibliothecaris / boeken-en-koffie.",
         "opening": "Open: Mon–Fri 10:00–20:00, Sat 10:00–17:00.",
+        "forum_now": "Now on the forum",
+        "widget_title": "Reading club: the latest discussions and what is coming up",
     },
 }
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from civicforum import CivicForum, ConfigError, hookimpl, hookspecs, migrate, policy  # noqa: F401
 from civicforum.db import Base
+from civicforum.embed.sections import EmbedItem, EmbedSection
 from civicforum.events import Event, MemberJoined, PostPublished, TopicCreated, record
 from civicforum.extension import state
 from civicforum.forum import services
@@ -748,3 +749,95 @@ def test_hook_civicforum_community_records(tmp_path: Path) -> None:
         assert f"line {len(lines)}, field 'kind': unknown record kind 'reading_list'" in (
             done.output
         )
+
+
+class ShelfApiPlugin:
+    """A plugin's own API operation, with its schema, in the document at once."""
+
+    @hookimpl
+    def civicforum_api(self, api: Any) -> None:
+        from marshmallow import Schema, fields
+
+        class Shelf(Schema):
+            community = fields.String(required=True)
+            books = fields.List(fields.String(), required=True)
+
+        @api.operation(
+            "/communities/<slug>/reading-list",
+            operation_id="getReadingList",
+            summary="The book club's reading list",
+            tags=("Reading lists",),
+            response=Shelf,
+            errors=(403, 404),
+        )
+        def reading_list(slug: str) -> dict[str, Any]:
+            from civicforum.api.reading import readable_community
+
+            community = readable_community(slug, api.actor())
+            return {"community": community.slug, "books": ["De Avonden", "Max Havelaar"]}
+
+
+def test_hook_civicforum_api(tmp_path: Path, database_url: str) -> None:
+    app = forum_with(tmp_path, database_url, ShelfApiPlugin())
+    with state(app).session_factory() as db:
+        services.create_community(db, slug="leesclub", name="Leesclub")
+        services.create_community(
+            db, slug="besloten", name="Besloten", visibility=Visibility.MEMBERS
+        )
+    client = app.test_client()
+    shelf = client.get("/forum/api/v1/communities/leesclub/reading-list")
+    assert shelf.get_json() == {"community": "leesclub", "books": ["De Avonden", "Max Havelaar"]}
+    assert "RateLimit" in shelf.headers
+    closed = client.get("/forum/api/v1/communities/besloten/reading-list")
+    assert closed.status_code == 403 and closed.mimetype == "application/problem+json"
+    document = client.get("/forum/api/v1/openapi.json").get_json()
+    operation = document["paths"]["/communities/{slug}/reading-list"]["get"]
+    assert operation["operationId"] == "getReadingList"
+    assert document["components"]["schemas"]["Shelf"]["required"] == ["books", "community"]
+
+
+class LibraryPlugin:
+    """A plugin's own section, asked of the policy with the actor it is given."""
+
+    def __init__(self) -> None:
+        self.asked: list[policy.Actor] = []
+
+    @hookimpl
+    def civicforum_embed_sections(
+        self, community: Community, actor: policy.Actor, limit: int
+    ) -> EmbedSection | None:
+        self.asked.append(actor)
+        if community.slug != "leesclub":
+            return None
+        books = [
+            EmbedItem(f"Boek {n}", f"https://bibliotheek.example/boek/{n}", detail="Nieuw")
+            for n in range(30)
+        ]
+        return EmbedSection("books", "Nieuw in de kast", books, when_label="")
+
+
+def test_hook_civicforum_embed_sections(tmp_path: Path, database_url: str) -> None:
+    plugin = LibraryPlugin()
+    app = forum_with(tmp_path, database_url, plugin, CIVICFORUM_PLUGINS=[])
+    with state(app).session_factory() as db:
+        services.create_community(db, slug="leesclub", name="Leesclub")
+        services.create_community(db, slug="digitale-hulp", name="Digitale hulp")
+    client = app.test_client()
+    data = client.get(
+        "/forum/embed/c/leesclub/latest.json?limit=3", headers={"Accept-Language": "en"}
+    ).get_json()
+    other = client.get(
+        "/forum/embed/c/digitale-hulp/latest.json", headers={"Accept-Language": "en"}
+    ).get_json()
+    books = data["sections"][1]
+    assert books["key"] == "books" and books["title"] == "Nieuw in de kast"
+    assert [item["title"] for item in books["items"]] == ["Boek 0", "Boek 1", "Boek 2"]
+    assert books["items"][0] == {
+        "title": "Boek 0",
+        "url": "https://bibliotheek.example/boek/0",
+        "time": None,
+        "time_text": "",
+        "detail": "Nieuw",
+    }
+    assert [s["key"] for s in other["sections"]] == ["discussions"], "None adds nothing"
+    assert plugin.asked and all(not actor.is_authenticated for actor in plugin.asked)

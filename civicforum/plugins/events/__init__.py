@@ -21,9 +21,13 @@ if TYPE_CHECKING:
 
     from sqlalchemy.orm import Session
 
+    from ...api.registry import Api
     from ...digests.sections import DigestSection
+    from ...embed.sections import EmbedSection
+    from ...forum.models import Community
     from ...identity.models import Member
     from ...moving.records import RecordKind
+    from ...policy import Actor
     from ...privacy.personal import PersonalData
 
 # -- data: tables and domain events ------------------------------------------------------
@@ -70,6 +74,19 @@ def civicforum_template_slot(slot: str, context: Mapping[str, Any]) -> Markup | 
     from . import slots
 
     return slots.render(slot, context)
+
+
+# -- the widget: what is coming up, on an institution's home page ------------------------
+
+
+@hookimpl
+def civicforum_embed_sections(
+    community: Community, actor: Actor, limit: int
+) -> EmbedSection | None:
+    """"Coming up": the community's next events (see :mod:`.embed`)."""
+    from .embed import coming_up
+
+    return coming_up(community, actor, limit)
 
 
 # -- search: events are found on the search page -------------------------------------------
@@ -124,3 +141,11 @@ def civicforum_member_erasing(db: Session, member: Member) -> None:
     from .personal import forget_member
 
     forget_member(db, member)
+
+
+@hookimpl
+def civicforum_api(api: Api) -> None:
+    """A community's coming events, one event, and answering it (see :mod:`.api`)."""
+    from .api import register
+
+    register(api)
