@@ -497,6 +497,10 @@ def delete_post(db: Session, actor: policy.Actor, post: Post) -> None:
 
 
 def get_community(db: Session, slug: str) -> Community:
+    # A slug is short and has no NUL (which PostgreSQL refuses in any text): anything
+    # else names no community, and is not worth a query.
+    if len(slug) > SLUG_MAX or "\x00" in slug:
+        raise NotFound(_("There is no such community."))
     community = db.scalar(select(Community).where(Community.slug == slug))
     if community is None:
         raise NotFound(_("There is no such community."))

@@ -179,6 +179,9 @@ class WhooshBackend:
         self.folder = folder
         self._index: Any = None
         self._opening = threading.Lock()
+        # One writer at a time in this process: the index's file lock keeps other
+        # processes out, and threads wait here instead of timing out on it.
+        self._writing = threading.Lock()
         # (index generation, scope) -> the documents it lets through, oldest first.
         self._scopes: dict[tuple[int, str], Any] = {}
 
@@ -237,16 +240,17 @@ class WhooshBackend:
     # -- writing ---------------------------------------------------------------------
 
     def write(self, documents: Sequence[SearchDocument], removed: Sequence[str]) -> None:
-        writer = self._open().writer(timeout=WRITE_TIMEOUT)
-        try:
-            for key in removed:
-                writer.delete_by_term("key", key)
-            for document in documents:
-                writer.update_document(**_fields(document))
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
+        with self._writing:
+            writer = self._open().writer(timeout=WRITE_TIMEOUT)
+            try:
+                for key in removed:
+                    writer.delete_by_term("key", key)
+                for document in documents:
+                    writer.update_document(**_fields(document))
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
 
     def rebuild(self, batches: Iterable[Sequence[SearchDocument]], progress: Progress) -> int:
         if self.health() == Health.MISSING:
