@@ -180,7 +180,8 @@ class WhooshBackend:
         self._index: Any = None
         self._opening = threading.Lock()
         # One writer at a time in this process: the index's file lock keeps other
-        # processes out, and threads wait here instead of timing out on it.
+        # processes out, and threads wait here instead of timing out on it. Searchers
+        # are opened under it too (see _searcher).
         self._writing = threading.Lock()
         # (index generation, scope) -> the documents it lets through, oldest first.
         self._scopes: dict[tuple[int, str], Any] = {}
@@ -206,7 +207,11 @@ class WhooshBackend:
         (a table of contents and a few open files); keeping one would keep the files of
         segments that a rebuild in another process has since replaced."""
         try:
-            searcher = self._open().searcher()
+            # Not while this process writes: a writer's merge deletes segment files, and
+            # Whoosh, opening the readers of a list of segments, leaves the ones it
+            # opened before a deleted one open (then tries again).
+            with self._writing:
+                searcher = self._open().searcher()
         except IndexUnavailable:
             raise
         except Exception as error:  # any damage to the files: rebuild
