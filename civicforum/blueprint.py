@@ -35,8 +35,8 @@ def make_blueprint(settings: Settings, plugins: Plugins) -> Blueprint:
         static_url_path="/static",
     )
 
-    from .curation.pages import register as register_curation
     from .api import register as register_api
+    from .curation.pages import register as register_curation
     from .digests.views import register as register_digests
     from .embed.views import register as register_embed
     from .feeds.views import register as register_feeds

@@ -25,11 +25,11 @@ if TYPE_CHECKING:
     from .api.registry import Api
     from .digests.sections import DigestSection
     from .embed.sections import EmbedSection
-    from .forum.models import Community
     from .events import Event
+    from .forum.models import Community
     from .identity.models import Member
-    from .policy import Actor
     from .moving.records import RecordKind
+    from .policy import Actor
     from .privacy.personal import PersonalData
     from .searchable import SearchSource
     from .settings import Spec
