@@ -10,9 +10,9 @@ hook), and the document is generated from those declarations (:mod:`.openapi`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Flask, Response, jsonify, request, url_for
 from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
 
@@ -81,7 +81,7 @@ def register(bp: Blueprint, settings: Settings, plugins: Plugins) -> None:
 def _exempt_from_csrf(bp: Blueprint, api_bp: Blueprint) -> None:
     """A host that protects every POST with Flask-WTF's CSRFProtect would refuse the
     API's, which carry a token instead of a cookie (so cannot be forged): exempt them."""
-    bp.record_once(lambda setup: exempt_from_host_csrf(setup.app, api_bp))
+    bp.record_once(lambda setup: exempt_from_host_csrf(cast(Flask, setup.app), api_bp))
 
 
 __all__ = ["PREFIX", "Api", "register"]
