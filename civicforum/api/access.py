@@ -25,6 +25,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from ..extension import db_session
 from ..i18n import gettext as _
+from ..i18n import ngettext
 from ..identity.providers import load_actor
 from ..policy import ANONYMOUS
 from ..settings import Settings
@@ -132,7 +133,11 @@ class ApiLimiter:
             wait = max(1, tightest.reset)
             raise Problem(
                 429,
-                _("Too many requests. Try again in %(seconds)d seconds.", seconds=wait),
+                ngettext(
+                    "Too many requests. Try again in %(num)d second.",
+                    "Too many requests. Try again in %(num)d seconds.",
+                    wait,
+                ),
                 code="rate-limited",
                 headers={"Retry-After": str(wait)},
             )
