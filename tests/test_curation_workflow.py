@@ -363,3 +363,28 @@ def test_questions_need_a_source_and_are_answered(
     workflow.approve(db, actor_of(db, world.second_editor), item, in_days(clock, 365), "Aangevuld.")
     db.refresh(found)
     assert found.resolved_at is not None and found.resolution == "Aangevuld."
+
+
+def test_an_editor_who_may_not_read_the_community_may_not_edit_its_information(
+    db: Session, world: CurationWorld
+) -> None:
+    """A community that asks readers for a confirmed identity asks it of its editors too:
+    an editor who lacks it could not read what they wrote."""
+    from civicforum.forum import services as forum_services
+    from civicforum.identity.models import IdentityLevel
+
+    forum_services.set_requirements(
+        db,
+        world.community,
+        forum_services.Requirements(read_level=IdentityLevel.CONFIRMED),
+        known_attributes=set(),
+    )
+    editor = actor_of(db, world.editor)
+    refused = policy.can_edit_information(editor, world.community)
+    assert not refused and "identity level" in refused.reason
+    with pytest.raises(NotAllowed):
+        workflow.create_article(db, editor, world.community, content())
+    assert db.scalar(select(func.count(VerifiedItem.id))) == 0
+    world.editor.identity_level = int(IdentityLevel.CONFIRMED)
+    db.commit()
+    assert policy.can_edit_information(actor_of(db, world.editor), world.community)

@@ -43,9 +43,13 @@ def can_view_editors_dashboard(actor: Actor) -> Verdict:
 
 
 def can_edit_information(actor: Actor, community: Community) -> Verdict:
-    """Write, revise, submit, re-check, return, withdraw and reopen a community's items."""
+    """Write, revise, submit, re-check, return, withdraw and reopen a community's items.
+
+    Editors must also be able to read the community (its identity level or attribute to
+    read asks it of them as of any reader): they could not see what they wrote otherwise.
+    """
     if is_editor(actor, community):
-        return ALLOW
+        return can_view_community(actor, community)
     if not actor.is_authenticated:
         return _deny(_l("Sign in as an editor to do this."), "sign_in")
     return _deny(_l("Only this community's editors can do this."))
