@@ -332,8 +332,11 @@ def test_anonymous_posts_name_nobody(
 def test_no_public_feed_shows_what_a_visitor_may_not_read(
     client: FlaskClient, db: Session, world: World
 ) -> None:
-    # Reliable information in every community, the closed ones too.
+    # Reliable information in every community, the closed ones too; an editor of the
+    # community that asks readers for a confirmed identity must have one.
     editor = world.moderator
+    editor.identity_level = int(IdentityLevel.CONFIRMED)
+    db.commit()
     for community in (world.buurt, world.kring, world.zorg):
         add_member(db, community, editor, Role.EDITOR)
         second = world.insider if community is world.kring else world.confirmed
