@@ -26,7 +26,7 @@ from .settingchecks import OidcProvider as OidcProvider
 PLUGINS_KEY = "CIVICFORUM_PLUGINS"
 TASK_QUEUE_KEY = "CIVICFORUM_TASK_QUEUE"
 #: The forum's own plugins (in ``civicforum/plugins/``), loaded unless switched off.
-BUILTIN_PLUGINS: tuple[str, ...] = ("events", "search")
+BUILTIN_PLUGINS: tuple[str, ...] = ("events", "search", "federation")
 
 PREFIX = "CIVICFORUM_"
 

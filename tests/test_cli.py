@@ -90,11 +90,11 @@ def test_db_upgrade_current_and_downgrade(cli_app: Flask, runner: FlaskCliRunner
     assert result.exit_code == 0, result.output
     engine = state(cli_app).engine
     assert migrate.is_up_to_date(engine, version_locations=plugin_versions)
-    # The forum's branch and the built-in events and search plugins' branches each have
-    # their head.
+    # The forum's branch and the built-in events, search and federation plugins' branches
+    # each have their head.
     current = migrate.current(engine)
     assert set(current) == set(migrate.heads(version_locations=plugin_versions))
-    assert len(current) == 3
+    assert len(current) == 4
     assert all(head in result.output for head in current)
     # The forum's tables, and those of the built-in plugins on their own branches.
     assert forum_tables(cli_app) == {t.name for t in migrate.target_metadata().sorted_tables}

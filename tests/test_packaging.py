@@ -112,6 +112,7 @@ from civicforum import migrate
 from civicforum.i18n import translations
 from civicforum.plugins.events import MIGRATIONS as EVENT_MIGRATIONS
 from civicforum.plugins.search import MIGRATIONS as SEARCH_MIGRATIONS
+from civicforum.plugins.federation import MIGRATIONS as FEDERATION_MIGRATIONS
 
 engine = sa.create_engine({url!r})
 print(json.dumps({{
@@ -121,8 +122,9 @@ print(json.dumps({{
     "current": list(migrate.current(engine)),
     "event_migrations": str(EVENT_MIGRATIONS),
     "search_migrations": str(SEARCH_MIGRATIONS),
+    "federation_migrations": str(FEDERATION_MIGRATIONS),
     "up_to_date": migrate.is_up_to_date(
-        engine, version_locations=[EVENT_MIGRATIONS, SEARCH_MIGRATIONS]
+        engine, version_locations=[EVENT_MIGRATIONS, SEARCH_MIGRATIONS, FEDERATION_MIGRATIONS]
     ),
     "translated": translations("nl").gettext({msgid!r}) if {msgid!r} else "",
 }}))
@@ -177,6 +179,9 @@ def test_installed_wheel_migrates_a_database(wheel: Path, tmp_path: Path) -> Non
     # And so is the search plugin, with the PostgreSQL backend's table on its branch.
     assert Path(found["search_migrations"]).is_relative_to(site_packages)
     assert "cf_search_document" in forum_tables
+    # And the federation plugin, with its table of federated communities.
+    assert Path(found["federation_migrations"]).is_relative_to(site_packages)
+    assert "cf_federation_actor" in forum_tables
     assert "civicforum_alembic_version" in found["tables"]
     assert found["current"] != [] and found["up_to_date"]
     assert found["translated"] == msgstr  # the installed Dutch catalogue was loaded
