@@ -239,7 +239,7 @@ def test_collections_of_a_community_that_is_not_federated_are_not_found(
     assert response.headers["Content-Type"] == "application/problem+json"
 
 
-def test_the_inboxes_do_not_receive_activities_yet(client: FlaskClient, club: Community) -> None:
+def test_the_inboxes_refuse_an_unsigned_activity(client: FlaskClient, club: Community) -> None:
     follow = {
         "@context": "https://www.w3.org/ns/activitystreams",
         "type": "Follow",
@@ -254,7 +254,7 @@ def test_the_inboxes_do_not_receive_activities_yet(client: FlaskClient, club: Co
             headers={"Accept-Language": "en"},
         )
 
-        assert response.status_code == 501
+        assert response.status_code == 401
         problem = response.get_json(force=True)
-        assert problem["status"] == 501
-        assert "does not receive activities yet" in problem["detail"]
+        assert problem["status"] == 401
+        assert "not signed" in problem["detail"]

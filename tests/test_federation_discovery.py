@@ -63,6 +63,21 @@ def test_webfinger_finds_a_federated_community(
     assert actor.get_json(force=True)["preferredUsername"] == "reading-club"
 
 
+def test_webfinger_also_answers_for_the_actors_address(
+    client: FlaskClient, db: Session, make_community: Callable[..., Community]
+) -> None:
+    switch_on(db, make_community("reading-club"))
+
+    jrd = webfinger(client, ACTOR).get_json(force=True)
+
+    assert jrd["subject"] == ACTOR
+    assert "acct:reading-club@localhost" in jrd["aliases"]
+    (self_link,) = [link for link in jrd["links"] if link["rel"] == "self"]
+    assert self_link["href"] == ACTOR
+    # An address on the forum that is not an actor is not found.
+    assert webfinger(client, "http://localhost/forum/").status_code == 404
+
+
 @pytest.mark.parametrize(
     "resource",
     [

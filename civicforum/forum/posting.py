@@ -62,10 +62,11 @@ def _preview(form: PostForm, check_title: bool) -> str | None:
     return render_markdown(body)
 
 
-def check_pace(community: Community) -> None:
-    """:raises TooSoon: when the member has published as much as the limits allow for now
-    (moderators of the community are not limited)."""
-    actor = current_actor()
+def check_pace(community: Community, actor: policy.Actor | None = None) -> None:
+    """:param actor: who posts (default: the signed-in visitor).
+    :raises TooSoon: when the member has published as much as the limits allow for now
+        (moderators of the community are not limited)."""
+    actor = actor or current_actor()
     if actor.member is None or policy.is_moderator(actor, community):
         return
     pace = state().pace
@@ -84,8 +85,8 @@ def check_pace(community: Community) -> None:
     raise TooSoon(message, wait)
 
 
-def count_post(community: Community) -> None:
-    actor = current_actor()
+def count_post(community: Community, actor: policy.Actor | None = None) -> None:
+    actor = actor or current_actor()
     if actor.member is not None and not policy.is_moderator(actor, community):
         state().pace.posted(actor.member)
 

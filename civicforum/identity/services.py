@@ -85,6 +85,12 @@ def new_member(db: Session, display_name: str, level: IdentityLevel) -> Member:
     return member
 
 
+def new_member_named_like(db: Session, wanted: str, level: IdentityLevel) -> Member:
+    """A member under a free display name close to ``wanted`` (someone whose name comes
+    from elsewhere: an identity provider, another server)."""
+    return new_member(db, _free_display_name(db, wanted), level)
+
+
 def link_external_identity(
     db: Session, *, provider: str, subject: str, display_name: str, level: IdentityLevel
 ) -> Member:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import request, url_for
+from flask import current_app, request, url_for
+from werkzeug.exceptions import HTTPException
 
 from ...extension import state
 
@@ -42,3 +43,26 @@ def community_id(slug: str) -> str:
 def collection(slug: str, name: str) -> str:
     """One of the Group's collections (``inbox``, ``outbox``, ``followers``, ``moderators``)."""
     return absolute(f"civicforum.federation.{name}", slug=slug)
+
+
+def site_base() -> str:
+    """Where the forum's app is on the web: the site's public address, or the request's."""
+    site_url = state().settings.site_url
+    if site_url is not None:
+        return site_url.rstrip("/")
+    return (request.host_url.rstrip("/") + request.script_root).rstrip("/")
+
+
+def local_endpoint(uri: str) -> tuple[str, dict[str, Any]] | None:
+    """The forum's own endpoint and view arguments that ``uri`` names, when it is one of
+    the forum's addresses (a Group, a topic, a post); None for anything else."""
+    base = site_base()
+    if not uri.startswith(base + "/"):
+        return None
+    path = urlsplit(uri[len(base) :]).path
+    adapter = current_app.url_map.bind("localhost")
+    try:
+        endpoint, values = adapter.match(path, method="GET")
+    except HTTPException:
+        return None
+    return str(endpoint), dict(values)

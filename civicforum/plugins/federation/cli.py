@@ -1,5 +1,5 @@
-"""``flask civicforum federation ...``: switch a community's federation on or off, and
-see which communities are federated.
+"""``flask civicforum federation ...``: switch a community's federation on or off, see
+which communities are federated and how their deliveries stand, and send what is due.
 
 Switching is site administration, done by whoever runs the server's commands.
 """
@@ -7,13 +7,18 @@ Switching is site administration, done by whoever runs the server's commands.
 from __future__ import annotations
 
 import click
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from ...errors import ServiceError
 from ...extension import state
 from ...forum import services as forum_services
 from ...forum.models import Community
-from . import services
+from . import delivery, queries, services
+
+
+def site_url_set() -> bool:
+    return state().settings.site_url is not None
 
 
 @click.group("federation")
@@ -67,4 +72,30 @@ def status_command() -> None:
                 shown = "on, but not federated: not every visitor may read it any more"
             else:
                 shown = "on"
-            click.echo(f"{community.slug}: {shown}")
+            counts = queries.delivery_counts(db, community.id)
+            click.echo(
+                f"{community.slug}: {shown} (followers elsewhere: {counts.followers}; "
+                f"deliveries waiting: {counts.waiting}, given up: {counts.dead})"
+            )
+        if not site_url_set():
+            click.echo(
+                "CIVICFORUM_SITE_URL is not set: changes made by commands are not sent, "
+                "and addresses follow each request's host."
+            )
+
+
+@federation_group.command("deliver")
+def deliver_command() -> None:
+    """Send every delivery whose time has come, here and now (as the worker does every
+    five minutes), showing progress."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    queued = delivery.send_due(app)
+    tasks = state().tasks
+    with click.progressbar(length=queued, label="Delivering") as bar:
+        while (ran := tasks.run_pending()) > 0:
+            bar.update(ran)
+    with state().session_factory() as db:
+        totals = queries.delivery_totals(db)
+    click.echo(
+        f"Delivered: {totals.delivered}; waiting for a retry: {totals.waiting}; given up: {totals.dead}."
+    )

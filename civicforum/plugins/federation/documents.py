@@ -2,10 +2,11 @@
 JRD, host-meta and NodeInfo.
 
 Every ActivityStreams document names the ActivityStreams and security contexts, and
-declares the few terms it uses from elsewhere (Mastodon's ``manuallyApprovesFollowers``,
-Lemmy's ``moderators`` of FEP-1b12), so that it expands as JSON-LD with no term left
-undefined. The tests check that with pyld and the copies in ``contexts/`` of the two
-contexts as published (``activitystreams.jsonld`` from https://www.w3.org/ns/activitystreams,
+declares the few terms it uses from elsewhere (Mastodon's ``manuallyApprovesFollowers``
+and ``sensitive``, Lemmy's ``moderators`` of FEP-1b12, schema.org's ``address`` of an
+event's place), so that it expands as JSON-LD with no term left undefined. The tests
+check that with pyld and the copies in ``contexts/`` of the two contexts as published
+(``activitystreams.jsonld`` from https://www.w3.org/ns/activitystreams,
 ``security-v1.jsonld`` from https://w3id.org/security/v1), so nothing is fetched.
 """
 
@@ -25,6 +26,11 @@ EXTRA_TERMS: dict[str, Any] = {
     "lemmy": "https://join-lemmy.org/ns#",
     "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
     "moderators": {"@id": "lemmy:moderators", "@type": "@id"},
+    # A post behind a content warning (its ``summary``), as Mastodon and Lemmy mark one.
+    "sensitive": "as:sensitive",
+    # An event's place: its address in plain text, as Mastodon and Mobilizon spell schema.
+    "schema": "http://schema.org#",
+    "address": "schema:address",
 }
 CONTEXT: list[Any] = [AS_CONTEXT, SECURITY_CONTEXT, EXTRA_TERMS]
 NODEINFO_SCHEMA = "http://nodeinfo.diaspora.software/ns/schema/2.1"

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
 
 from ...forum.models import Community, Post, Topic
 from ...identity.models import Member
 from . import services
-from .models import FederationActor
+from .models import Delivery, FederationActor, Follower
 
 
 @dataclass(frozen=True)
@@ -49,3 +49,41 @@ def usage(db: Session) -> Usage:
     )
     total, posts = db.execute(seen).one()
     return Usage(users=users, posts=posts, comments=total - posts)
+
+
+@dataclass(frozen=True)
+class DeliveryCounts:
+    followers: int
+    waiting: int
+    dead: int
+    delivered: int = 0
+
+
+def delivery_counts(db: Session, community_id: int) -> DeliveryCounts:
+    """A community's followers (accounts elsewhere) and its deliveries not yet done."""
+    followers = db.scalar(
+        select(func.count()).select_from(Follower).where(Follower.community_id == community_id)
+    )
+    waiting, dead = _deliveries(db, Delivery.community_id == community_id)
+    return DeliveryCounts(followers or 0, waiting, dead)
+
+
+def delivery_totals(db: Session) -> DeliveryCounts:
+    waiting, dead = _deliveries(db, true())
+    delivered = db.scalar(
+        select(func.count()).select_from(Delivery).where(Delivery.delivered_at.is_not(None))
+    )
+    return DeliveryCounts(0, waiting, dead, delivered or 0)
+
+
+def _deliveries(db: Session, where: ColumnElement[bool]) -> tuple[int, int]:
+    pending = (Delivery.delivered_at.is_(None)) & (Delivery.given_up_at.is_(None))
+    row = db.execute(
+        select(
+            func.count().filter(pending),
+            func.count().filter(Delivery.given_up_at.is_not(None)),
+        )
+        .select_from(Delivery)
+        .where(where)
+    ).one()
+    return int(row[0]), int(row[1])

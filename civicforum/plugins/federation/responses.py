@@ -35,9 +35,15 @@ def json_answer(document: dict[str, Any], media_type: str, status: int = 200) ->
 def problem(status: int, detail: str) -> Response:
     titles = {
         400: _("Bad request"),
+        401: _("Unauthorized"),
+        403: _("Forbidden"),
         404: _("Not found"),
         406: _("Not acceptable"),
-        501: _("Not implemented"),
+        410: _("Gone"),
+        413: _("Content too large"),
+        415: _("Unsupported media type"),
+        422: _("Unprocessable content"),
+        429: _("Too many requests"),
     }
     document = {"type": "about:blank", "title": titles.get(status, ""), "status": status}
     document["detail"] = detail

@@ -2,8 +2,8 @@
 the shared inbox, NodeInfo, and the Group itself by content negotiation on the
 community page.
 
-The collections answer empty for now. Receiving activities is the next part of
-federation: until then an inbox answers a POST with 501 and a problem document.
+Receiving is :mod:`.inbox`'s; the collections publish nothing of who follows or what
+came in (see docs/federation.md).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from flask import Blueprint, Response, request
 from ...extension import db_session, state
 from ...forum.models import Community
 from ...i18n import gettext as _
-from . import addresses, documents, queries, services
+from . import addresses, documents, queries, services, siteactor
 from .models import FederationActor
 from .negotiation import choose
 from .responses import activity, json_answer, problem
@@ -31,6 +31,8 @@ def make_blueprint() -> Blueprint:
     bp.add_url_rule("/c/<slug>/inbox", "inbox", inbox, methods=["GET", "POST"])
     bp.add_url_rule("/inbox", "shared_inbox", shared_inbox, methods=["POST"])
     bp.add_url_rule("/nodeinfo/2.1", "nodeinfo", nodeinfo)
+    bp.add_url_rule("/ap/site", "site_actor", siteactor.view)
+    bp.add_url_rule("/ap/site/outbox", "site_outbox", siteactor.outbox)
     return bp
 
 
@@ -54,19 +56,20 @@ def _collection_view(name: str) -> Callable[[str], Response]:
 
 
 def inbox(slug: str) -> Response:
+    if request.method == "POST":
+        from .inbox import community_inbox
+
+        return community_inbox(slug)
     if federated(slug) is None:
         return not_federated()
-    if request.method == "POST":
-        return not_receiving()
+    # What a community received is not published: its inbox reads as empty.
     return activity(documents.empty_collection(addresses.collection(slug, "inbox")))
 
 
 def shared_inbox() -> Response:
-    return not_receiving()
+    from .inbox import shared_inbox as receive
 
-
-def not_receiving() -> Response:
-    return problem(501, _("This forum does not receive activities yet."))
+    return receive()
 
 
 def nodeinfo() -> Response:
