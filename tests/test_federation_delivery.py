@@ -325,3 +325,39 @@ def test_deliveries_survive_a_restart(
         run_tasks(restarted)
     assert len(remote.activities("Announce")) == 1
     assert deliveries(db)[0].delivered_at is not None
+
+
+def test_a_reply_from_elsewhere_is_announced_to_followers_by_its_own_id(
+    app: Flask,
+    client: FlaskClient,
+    db: Session,
+    club: Community,
+    bea: Member,
+    ada: RemoteActorKeys,
+    remote: Remote,
+) -> None:
+    topic = start_topic(app, db, bea, club)
+    run_tasks(app)
+    remote.received.clear()
+    cas = remote.actor("cas")
+    note = {
+        "id": remote.new_id("notes"),
+        "type": "Note",
+        "attributedTo": cas.id,
+        "inReplyTo": f"{HOST}/forum/t/{topic.id}/",
+        "content": "<p>From elsewhere</p>",
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "cc": [GROUP],
+    }
+    create = {
+        "@context": AS,
+        "id": f"{note['id']}/create",
+        "type": "Create",
+        "actor": cas.id,
+        "object": note,
+    }
+    assert post_signed(client, INBOX, create, cas).status_code == 202
+    run_tasks(app)
+    [announce] = remote.activities("Announce")
+    assert announce["actor"] == GROUP
+    assert announce["object"] == note["id"]

@@ -29,7 +29,7 @@ from ... import policy
 from ...events import Event, PostDeleted, PostEdited, PostHidden, PostPublished, PostRestored
 from ...extension import state
 from ...forum.models import Post
-from . import activities, blocks, delivery, objects, services
+from . import activities, blocks, delivery, objects, remote, services
 from .models import Follower, RemoteActor, RemoteObject
 
 log = logging.getLogger(__name__)
@@ -96,11 +96,25 @@ def _activity(db: Session, event: Event, post: Post) -> dict[str, Any] | None:
     if isinstance(event, PostPublished | PostRestored):
         if remote_uri is not None:
             return activities.announce_remote(slug, remote_uri)
+        if _from_elsewhere(db, post):
+            # Published a moment before its address is kept: the inbox announces it
+            # itself once it is (see :func:`announce_received`).
+            return None
         return activities.wrapped(slug, "Create", objects.post_object(db, post))
     if remote_uri is not None:
         return None  # its author's own server sends the Update of a reply from elsewhere
     version = str(int(post.edited_at.timestamp())) if post.edited_at else ""
     return activities.wrapped(slug, "Update", objects.post_object(db, post), version)
+
+
+def _from_elsewhere(db: Session, post: Post) -> bool:
+    return post.author_id is not None and remote.by_member(db, post.author_id) is not None
+
+
+def announce_received(db: Session, post: Post) -> list[int]:
+    """Announce a reply that just came from another server to the community's followers,
+    once its address there is kept; returns the deliveries, to send once answered."""
+    return distribute(db, PostPublished(post.id, post.topic_id, post.topic.community_id, 0))
 
 
 def _public(post: Post) -> bool:

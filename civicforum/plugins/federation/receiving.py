@@ -32,7 +32,7 @@ from ...forum import services as forum_services
 from ...forum.models import Community, Post, Topic
 from ...identity.models import PublishAs
 from ...identity.providers import load_actor
-from . import activities, addresses, blocks, delivery, remote, services
+from . import activities, addresses, blocks, delivery, distribution, remote, services
 from .fetching import fetch_json
 from .incoming import (
     Activity,
@@ -86,7 +86,7 @@ def community_named(uri: str) -> tuple[Community, FederationActor] | None:
 
 
 def handle(db: Session, activity: Activity, inbox_of: Community | None) -> list[int]:
-    """Act on ``activity``; returns the deliveries it queued (an Accept), to send once
+    """Act on ``activity``; returns the deliveries it queued (an Accept, an announce), to send once
     the answer is on its way.
 
     :param inbox_of: the community whose inbox it came to; None for the shared inbox.
@@ -105,7 +105,7 @@ def _handle(db: Session, activity: Activity, inbox_of: Community | None) -> list
     if kind == "Undo":
         undo(db, activity)
     elif kind == "Create":
-        create(db, activity, inbox_of)
+        return create(db, activity, inbox_of)
     elif kind == "Update":
         update(db, activity)
     elif kind == "Delete":
@@ -191,7 +191,8 @@ def _topic_of(db: Session, uri: str) -> Topic | None:
     return post.topic if post is not None else None
 
 
-def create(db: Session, activity: Activity, inbox_of: Community | None) -> None:
+def create(db: Session, activity: Activity, inbox_of: Community | None) -> list[int]:
+    """A reply from elsewhere; returns the deliveries announcing it to followers."""
     note = _note(activity)
     topic = _topic_of(db, note.in_reply_to) if note.in_reply_to else None
     federated = services.federated_actor(db, topic.community) if topic is not None else None
@@ -200,7 +201,7 @@ def create(db: Session, activity: Activity, inbox_of: Community | None) -> None:
     community = topic.community
     _check_community(db, community, inbox_of, activity.actor)
     if db.scalar(select(RemoteObject.id).where(RemoteObject.uri == note.id)) is not None:
-        return  # the same reply, received again
+        return []  # the same reply, received again
     sender = _remote(db, activity.actor, federated)
     member = remote.member_of(db, sender)
     db.commit()
@@ -233,6 +234,10 @@ def create(db: Session, activity: Activity, inbox_of: Community | None) -> None:
         db.commit()
     except IntegrityError:
         db.rollback()
+        return []
+    if post.held:
+        return []  # announced once a moderator approves it
+    return distribution.announce_received(db, post)
 
 
 def _seconds_until(until: object) -> int | None:
