@@ -169,19 +169,29 @@ def app_config() -> dict[str, Any]:
 
 
 @contextmanager
-def forum_app(database_url: str, instance_path: Path, **config: Any) -> Iterator[Flask]:
-    """A host app with the forum mounted at /forum and its tables created."""
+def forum_app(
+    database_url: str, instance_path: Path, *, create_tables: bool = True, **config: Any
+) -> Iterator[Flask]:
+    """A host app with the forum mounted at /forum and its tables created.
+
+    :param create_tables: False for a database that has them already (``database_url``):
+        asking PostgreSQL whether each of some ninety tables exists takes longer than
+        the rest of making the app.
+    """
     host = make_host_app(database_url, instance_path, **config)
     CivicForum(host, url_prefix="/forum")
     engine = host.extensions["civicforum"].engine
-    Base.metadata.create_all(engine)
+    if create_tables:
+        Base.metadata.create_all(engine)
     yield host
     engine.dispose()
 
 
 @pytest.fixture
 def app(database_url: str, tmp_path: Path, app_config: dict[str, Any]) -> Iterator[Flask]:
-    with forum_app(database_url, tmp_path / "instance", **app_config) as host:
+    with forum_app(
+        database_url, tmp_path / "instance", create_tables=False, **app_config
+    ) as host:
         yield host
 
 
