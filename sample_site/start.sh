@@ -14,6 +14,9 @@ export FLASK_APP=sample_site
 .venv/bin/flask civicforum demo-data
 # The library's agenda, as its calendar system publishes it; again later takes changes over.
 .venv/bin/flask civicforum events import leesclub sample_site/agenda.ics --organiser "Femke (bibliotheek)"
+# Leesclub as an ActivityPub group: its page, topics and replies answer other servers
+# (they reach it once the site has a public https address: CIVICFORUM_SITE_URL).
+.venv/bin/flask civicforum federation enable leesclub
 # Everything above, findable on the search page.
 .venv/bin/flask civicforum search reindex
 if [ -n "${SAMPLE_SITE_OIDC:-}" ]; then

@@ -1,8 +1,8 @@
 """The forum's federation against a real, independently written ActivityPub server.
 
-The sample site is served for real with *Leesclub* switched on, its queued work (the
-deliveries) run by the web process's own worker thread, as on a small site. The other
-server is Fedify (:mod:`tests.federationpeer`), with one person, alice. Everything is
+The sample site is served for real with *Leesclub* switched on (as its start command
+does), its queued work (the deliveries) run by the web process's own worker thread, as
+on a small site. The other server is Fedify (:mod:`tests.federationpeer`), with one person, alice. Everything is
 checked as the people on either side would notice it: what alice's server finds, what it
 receives and believes (Fedify verifies every signature before it records an activity),
 and what the forum's topic page shows.
@@ -22,7 +22,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from flask import Flask
 from sqlalchemy import select
 
 from civicforum.extension import state
@@ -49,17 +48,6 @@ PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 ACTIVITY_JSON = "application/activity+json"
 
 
-def switch_on_leesclub(app: Flask) -> None:
-    """``prepare`` for the sample site: federation on for *Leesclub*, as
-    ``flask civicforum federation enable leesclub`` does."""
-    with app.app_context():
-        db = state(app).session_factory()
-        try:
-            federation.enable(db, forum.get_community(db, COMMUNITY))
-        finally:
-            db.close()
-
-
 @pytest.fixture(scope="module")
 def site(
     make_database: Callable[[Path], AbstractContextManager[str]],
@@ -71,7 +59,7 @@ def site(
     config = {**FORUM_CONFIG, "CIVICFORUM_TASK_WORKER": True}
     with (
         make_database(folder) as database_url,
-        serve_sample_site(database_url, config, switch_on_leesclub) as served,
+        serve_sample_site(database_url, config) as served,  # Leesclub federated, as start.sh does
     ):
         try:
             yield served

@@ -9,7 +9,8 @@ test provider of :mod:`tests.oidcpeer` (through its proxy), and the patients' gr
 *Lotgenoten* that the site's ``flask patient-group`` adds, with one topic in it.
 
 Every site has the local-events plugin's tables and the library's agenda
-(``sample_site/agenda.ics``) imported into *Leesclub*, as ``sample_site/start.sh`` does.
+(``sample_site/agenda.ics``) imported into *Leesclub*, and *Leesclub* federated, as
+``sample_site/start.sh`` does.
 """
 
 from __future__ import annotations
@@ -227,6 +228,13 @@ def import_agenda(app: Flask) -> None:
         assert done.exit_code == 0, f"flask civicforum events import failed:\n{done.output}"
 
 
+def federate_leesclub(app: Flask) -> None:
+    """Switch federation on for *Leesclub*, as ``sample_site/start.sh`` does."""
+    with app.app_context():
+        done = app.test_cli_runner().invoke(args=["civicforum", "federation", "enable", "leesclub"])
+        assert done.exit_code == 0, f"flask civicforum federation enable failed:\n{done.output}"
+
+
 @contextmanager
 def serve_sample_site(
     database_url: str,
@@ -270,6 +278,7 @@ def serve_sample_site(
                 finally:
                     db.close()
             import_agenda(app)
+            federate_leesclub(app)
             if prepare is not None:
                 prepare(app)
             with app.app_context():

@@ -227,6 +227,17 @@ VISITS: dict[str, Visit] = {
     "not allowed, member": Visit(
         "member", path("/forum/c/mantelzorgers/requests", 403), "#cf-main h1"
     ),
+    "on other servers": Visit(
+        "visitor", path("/forum/c/leesclub/federation"), "#cf-blocks-heading"
+    ),
+    "on other servers, moderator": Visit(
+        "moderator", path("/forum/c/leesclub/federation"), "#cf-block-form-heading"
+    ),
+    "on other servers, block refused": Visit(
+        "moderator",
+        send_as_is("/forum/c/leesclub/federation", "form[action$='/federation'] [type=submit]"),
+        FIELD_ERROR,
+    ),
 }
 
 # Who signs in how: the library's login (the forum learns the person from the host), or
