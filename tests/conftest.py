@@ -31,7 +31,7 @@ from civicforum.forum.models import Community, JoinPolicy, Visibility
 from civicforum.identity import services as identity_services
 from civicforum.identity.models import IdentityLevel, Member
 
-from .templatedb import FreshDatabases
+from .templatedb import FreshDatabases, compact_catalogs
 
 PG_ENV = "CIVICFORUM_TEST_DATABASE_URL"
 
@@ -43,6 +43,19 @@ def pytest_report_header(config: pytest.Config) -> str:
             "marked database_independent run on the SQLite pass only"
         )
     return "civicforum test database: SQLite (a file per test)"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """On PostgreSQL, compact the server's catalogs once, before any test process starts.
+
+    Every test's schema adds and removes catalog rows; where the server runs without
+    autovacuum (as on these machines), the dead rows pile up run after run, and every
+    CREATE, DROP and catalog look-up slows down with them (0.05 s for one look-up after
+    a few hundred runs).
+    """
+    server = os.environ.get(PG_ENV)
+    if server and not hasattr(session.config, "workerinput"):
+        compact_catalogs(server)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -189,9 +202,7 @@ def forum_app(
 
 @pytest.fixture
 def app(database_url: str, tmp_path: Path, app_config: dict[str, Any]) -> Iterator[Flask]:
-    with forum_app(
-        database_url, tmp_path / "instance", create_tables=False, **app_config
-    ) as host:
+    with forum_app(database_url, tmp_path / "instance", create_tables=False, **app_config) as host:
         yield host
 
 
