@@ -38,6 +38,7 @@ from .fedremote import (
     remote_server,
 )
 from .helpers import actor_of, add_member
+from .test_federation_actor import assert_every_term_defined
 
 HOST = "http://localhost"
 GROUP = f"{HOST}/forum/c/reading-club/"
@@ -153,6 +154,9 @@ def test_a_new_topic_and_a_reply_are_announced_to_followers_after_the_request(
     assert page["type"] == "Page" and page["name"] == "Which book next?"
     assert note["type"] == "Note" and "Max Havelaar" in note["content"]
     assert note["inReplyTo"] == page["id"]
+    # What is sent expands as JSON-LD with every term defined, as what is served does.
+    for sent in remote.activities("Announce"):
+        assert_every_term_defined(sent)
     # Sent once to the server's shared inbox.
     assert {r.path for r in remote.received} == {"/inbox"}
     assert all(d.delivered_at is not None for d in deliveries(db))

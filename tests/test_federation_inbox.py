@@ -48,6 +48,7 @@ from .fedremote import (
     remote_server,
 )
 from .helpers import actor_of, add_member
+from .test_federation_actor import assert_every_term_defined
 
 HOST = "http://localhost"
 GROUP = f"{HOST}/forum/c/reading-club/"
@@ -163,6 +164,7 @@ def test_a_signed_follow_is_accepted_with_an_accept_signed_by_the_group(
     assert remote.activities("Accept") == []
     run_tasks(app)
     [accept] = remote.activities("Accept")
+    assert_every_term_defined(accept)
     assert accept["actor"] == GROUP
     assert accept["object"]["id"] == activity["id"]
     [received] = [r for r in remote.received if r.activity["type"] == "Accept"]
