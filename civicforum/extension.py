@@ -7,6 +7,7 @@ was made with, so one ``CivicForum`` can serve several apps (the app-factory pat
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -14,12 +15,13 @@ from typing import Any
 from flask import Flask, current_app, g, has_app_context
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .db import default_database_url, make_engine, make_session_factory
 from .errors import ConfigError
 from .events import Event, deliver_after_commit
 from .pluginmanager import Plugins, build_plugin_manager
-from .settings import PLUGINS_KEY, SPECS, Settings, load_settings, read_one
+from .settings import PLUGINS_KEY, PROXY_FIX_KEY, SPECS, Settings, load_settings, read_one
 from .tasks import TaskQueue, register_forum_tasks
 
 EXTENSION_KEY = "civicforum"
@@ -78,6 +80,9 @@ class CivicForum:
     def init_app(self, app: Flask) -> None:
         """Validate the settings, make the engine, and register the blueprint and CLI.
 
+        With ``CIVICFORUM_PROXY_FIX`` it also wraps ``app.wsgi_app`` in werkzeug's
+        ``ProxyFix``, once everything else has started.
+
         :raises RuntimeError: when the forum was already initialised on this app.
         :raises ConfigError: when a ``CIVICFORUM_*`` setting is wrong; the message names it.
         """
@@ -98,6 +103,14 @@ class CivicForum:
             spec for specs in plugins.manager.hook.civicforum_settings() for spec in specs
         ]
         settings = load_settings(app.config, plugin_specs, **overrides)
+        if settings.proxy_fix is not None and isinstance(app.wsgi_app, ProxyFix):
+            # Two ProxyFix layers that disagree on the count leave it to their order
+            # which header entry is believed; one place says how many proxies there are.
+            raise ConfigError(
+                PROXY_FIX_KEY,
+                "the app's wsgi_app is a ProxyFix already; leave this setting out, "
+                "or remove that ProxyFix",
+            )
         url = settings.database_url or default_database_url(app.instance_path)
         engine = make_engine(url)
         session_factory = make_session_factory(engine)
@@ -144,6 +157,10 @@ class CivicForum:
         app.register_blueprint(make_blueprint(settings, plugins), url_prefix=settings.url_prefix)
         app.cli.add_command(make_cli(plugins))
         plugins.manager.hook.civicforum_app_ready(app=app)
+        if settings.proxy_fix is not None:
+            # The whole app is wrapped, not only the forum's routes: the address, scheme and
+            # host a request came with are the app's, and the host's pages should agree.
+            app.wsgi_app = ProxyFix(app.wsgi_app, **dataclasses.asdict(settings.proxy_fix))  # type: ignore[method-assign]
 
 
 def state(app: Flask | None = None) -> ForumState:

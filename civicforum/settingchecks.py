@@ -265,7 +265,9 @@ def site_url(key: str, value: Any) -> str | None:
         return None
     from urllib.parse import urlsplit
 
-    problem = f"expected the site's public address, such as 'https://bibliotheek.example', got {value!r}"
+    problem = (
+        f"expected the site's public address, such as 'https://bibliotheek.example', got {value!r}"
+    )
     if not isinstance(value, str):
         raise ConfigError(key, problem)
     try:
@@ -325,3 +327,58 @@ def origins(*, star: bool = False, self_: bool = False) -> Callable[[str, Any], 
         return tuple(value)
 
     return check
+
+
+#: The ``X-Forwarded-*`` headers a site may trust, by the name ``CIVICFORUM_PROXY_FIX``
+#: gives them; werkzeug's ``ProxyFix`` takes each count as ``x_<name>``.
+PROXY_HEADERS = ("for", "proto", "host", "port", "prefix")
+#: More proxies than this in front of one site is a mistake rather than a design.
+MAX_PROXIES = 5
+
+
+@dataclass(frozen=True)
+class ProxyHops:
+    """How many proxies in front of the site set each ``X-Forwarded-*`` header.
+
+    The field names are werkzeug ``ProxyFix``'s arguments, so the value is passed on as it
+    is. A count of 0 leaves that header alone: what a client writes in it is never believed.
+    """
+
+    x_for: int = 0
+    x_proto: int = 0
+    x_host: int = 0
+    x_port: int = 0
+    x_prefix: int = 0
+
+
+def proxy_fix(key: str, value: Any) -> ProxyHops | None:
+    """The proxies to trust: ``None`` or 0 for none (the default), a number ``N`` for ``N``
+    proxies that each set ``X-Forwarded-For``, ``-Proto`` and ``-Host``, or a mapping such as
+    ``{"for": 1, "proto": 1}`` for a proxy that sets only some of the headers.
+
+    A count that is not a whole number is refused rather than guessed at: trusting one
+    hop too many lets any client choose the address its rate limits are counted under.
+    """
+    problem = (
+        f"expected the number of proxies in front of the site (0 to {MAX_PROXIES}), or a "
+        f"mapping such as {{'for': 1, 'proto': 1, 'host': 1}} with keys from "
+        f"{', '.join(PROXY_HEADERS)}, got {value!r}"
+    )
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        unknown = sorted(str(name) for name in value if name not in PROXY_HEADERS)
+        if unknown:
+            raise ConfigError(
+                f"{key}[{unknown[0]!r}]", f"expected one of {', '.join(PROXY_HEADERS)}"
+            )
+        counts = {name: whole(0, MAX_PROXIES)(f"{key}[{name!r}]", value[name]) for name in value}
+    elif isinstance(value, int) and not isinstance(value, bool):
+        if not 0 <= value <= MAX_PROXIES:
+            raise ConfigError(key, problem)
+        counts = {"for": value, "proto": value, "host": value}
+    else:
+        raise ConfigError(key, problem)
+    if not any(counts.values()):
+        return None
+    return ProxyHops(**{f"x_{name}": count for name, count in counts.items()})

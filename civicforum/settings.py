@@ -22,9 +22,11 @@ from .settingchecks import IDENTITY_LEVELS as IDENTITY_LEVELS
 from .settingchecks import LANGUAGES as LANGUAGES
 from .settingchecks import AttributeRule as AttributeRule
 from .settingchecks import OidcProvider as OidcProvider
+from .settingchecks import ProxyHops as ProxyHops
 
 PLUGINS_KEY = "CIVICFORUM_PLUGINS"
 TASK_QUEUE_KEY = "CIVICFORUM_TASK_QUEUE"
+PROXY_FIX_KEY = "CIVICFORUM_PROXY_FIX"
 #: The forum's own plugins (in ``civicforum/plugins/``), loaded unless switched off.
 BUILTIN_PLUGINS: tuple[str, ...] = ("events", "search", "federation")
 
@@ -167,6 +169,12 @@ SPECS: tuple[Spec, ...] = (
         "Where rate-limit counters live, as a `limits` storage URL (`memory://`, `redis://...`). Use a shared store when the site runs several processes.",
     ),
     Spec(
+        PROXY_FIX_KEY,
+        None,
+        check.proxy_fix,
+        "How many reverse proxies in front of the site set `X-Forwarded-For`, `-Proto` and `-Host` (a number), or per header (`{'for': 1, 'proto': 1, 'host': 0, 'port': 0, 'prefix': 0}`). When given, the forum wraps your app's `wsgi_app` in Werkzeug's `ProxyFix`, so rate limits count each visitor's own address and links get the public scheme and host; only the last N entries of each header are believed. Default: none trusted. If your app already uses `ProxyFix`, leave this out (start-up stops if both are there).",
+    ),
+    Spec(
         "CIVICFORUM_PASSWORD_RESET_MAX_AGE",
         3600,
         check.whole(300, 86400),
@@ -285,7 +293,7 @@ SPECS: tuple[Spec, ...] = (
         "CIVICFORUM_ERASURE_KEEPS_POSTS",
         False,
         check.flag,
-        "What the page for deleting an account proposes for the member's posts: `True` keeps them, shown as by a \"former member\"; `False` deletes them. The member chooses on the page; `flask civicforum members erase` asks for `--keep-posts` or `--delete-posts`.",
+        'What the page for deleting an account proposes for the member\'s posts: `True` keeps them, shown as by a "former member"; `False` deletes them. The member chooses on the page; `flask civicforum members erase` asks for `--keep-posts` or `--delete-posts`.',
     ),
     Spec(
         "CIVICFORUM_RETENTION_HOURS_SIGNIN_COUNTERS",
@@ -341,6 +349,7 @@ class Settings:
     new_member_report_rate_limit: str
     new_member_days: int
     ratelimit_storage_url: str
+    proxy_fix: ProxyHops | None
     password_reset_max_age: int
     review_months: int
     oidc_providers: tuple[OidcProvider, ...]
