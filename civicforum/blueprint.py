@@ -13,7 +13,7 @@ from flask import Blueprint, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import HTTPException, NotFound
 
-from . import i18n
+from . import i18n, unavailable
 from .curation.context import curation_context
 from .errors import ServiceError
 from .extension import state
@@ -69,6 +69,8 @@ def make_blueprint(settings: Settings, plugins: Plugins) -> Blueprint:
     bp.register_error_handler(ServiceError, _service_error)
     bp.register_error_handler(CSRFError, _csrf_error)
     bp.register_error_handler(HTTPException, _http_error)
+    for error in unavailable.ERRORS:
+        bp.register_error_handler(error, unavailable.database_unavailable)
     return bp
 
 
