@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
@@ -28,6 +26,7 @@ from civicforum.forum.models import Community, Role
 from civicforum.identity.models import Member
 from civicforum.moderation import rules
 from civicforum.moderation.models import HouseRule
+from civicforum.plugins.federation.services import new_key_pair
 from civicforum.plugins.federation.signatures import sign_request
 
 from .helpers import actor_of, add_member
@@ -39,19 +38,6 @@ LOOPBACK_CONFIG = {
     "CIVICFORUM_FEDERATION_ALLOW_HTTP": True,
     "CIVICFORUM_FEDERATION_ALLOW_PRIVATE_ADDRESSES": True,
 }
-
-
-def key_pair() -> tuple[str, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
 
 
 @dataclass
@@ -92,7 +78,7 @@ class Remote:
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     def actor(self, name: str, *, display_name: str | None = None) -> RemoteActorKeys:
-        private, public = key_pair()
+        private, public = new_key_pair()
         actor_id = f"{self.base}/users/{name}"
         self.documents[f"/users/{name}"] = {
             "@context": [AS, "https://w3id.org/security/v1"],

@@ -12,11 +12,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from civicforum.plugins.federation.fetching import ACTIVITY_JSON, Policy
 from civicforum.plugins.federation.keys import KeyRefused, RemoteKeys
+from civicforum.plugins.federation.services import new_key_pair
 from civicforum.plugins.federation.signatures import (
     SignatureRefused,
     sign_request,
@@ -24,19 +23,6 @@ from civicforum.plugins.federation.signatures import (
 )
 
 LOOPBACK = Policy(allow_http=True, allow_private=True)
-
-
-def key_pair() -> tuple[str, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
 
 
 class Remote:
@@ -89,7 +75,7 @@ def actor(remote: Remote, name: str, pem: str, **changes: Any) -> str:
 
 
 def test_a_key_is_taken_from_the_actor_and_verifies_its_signature(remote: Remote) -> None:
-    private, public = key_pair()
+    private, public = new_key_pair()
     actor_id = actor(remote, "ans", public)
     keys = RemoteKeys(LOOPBACK)
     now = dt.datetime.now(dt.UTC)
@@ -123,7 +109,7 @@ def test_a_key_is_taken_from_the_actor_and_verifies_its_signature(remote: Remote
 def test_a_key_published_apart_from_its_actor_is_checked_against_the_actor(
     remote: Remote,
 ) -> None:
-    _private, public = key_pair()
+    _private, public = new_key_pair()
     actor_id = f"{remote.base}/users/bram"
     key_id = f"{remote.base}/keys/bram"
     remote.documents["/keys/bram"] = {"id": key_id, "owner": actor_id, "publicKeyPem": public}
@@ -145,7 +131,7 @@ def test_a_key_published_apart_from_its_actor_is_checked_against_the_actor(
     ],
 )
 def test_a_key_that_its_documents_do_not_back_is_refused(remote: Remote, case: str) -> None:
-    _private, public = key_pair()
+    _private, public = new_key_pair()
     name = case.replace(" ", "-")
     actor_id = f"{remote.base}/users/{name}"
     key_id = f"{actor_id}#main-key"
@@ -194,8 +180,8 @@ def test_a_key_that_its_documents_do_not_back_is_refused(remote: Remote, case: s
 
 
 def test_a_signature_by_an_unbacked_key_is_refused_naming_the_key(remote: Remote) -> None:
-    private, _public = key_pair()
-    _other_private, other_public = key_pair()
+    private, _public = new_key_pair()
+    _other_private, other_public = new_key_pair()
     actor_id = actor(remote, "carla", other_public)  # the actor lists another key
     now = dt.datetime.now(dt.UTC)
     headers = sign_request(
@@ -220,7 +206,7 @@ def test_a_signature_by_an_unbacked_key_is_refused_naming_the_key(remote: Remote
 
 
 def test_keys_on_private_addresses_are_not_fetched_by_default(remote: Remote) -> None:
-    _private, public = key_pair()
+    _private, public = new_key_pair()
     actor_id = actor(remote, "dirk", public)
     fetches = len(remote.fetched)
     with pytest.raises(KeyRefused):

@@ -30,12 +30,10 @@ from civicforum.plugins.federation.incoming import (
     MAX_ITEMS,
     PUBLIC,
     NotActivity,
-    note_of,
     parse_activity,
     parse_announce,
     parse_delete,
     parse_follow,
-    parse_note,
     parse_undo,
     parse_vote,
     read_json,
@@ -43,6 +41,7 @@ from civicforum.plugins.federation.incoming import (
 )
 from civicforum.plugins.federation.keys import RemoteKeys
 from civicforum.plugins.federation.remotetext import MAX_NESTING, UnreadableHTML, to_markdown
+from civicforum.plugins.federation.replies import note_of, parse_note
 
 FIXTURES = Path(__file__).parent / "fixtures" / "federation"
 EVERY_FIXTURE = sorted(str(path.relative_to(FIXTURES)) for path in FIXTURES.glob("*/*.json"))

@@ -10,11 +10,11 @@ import datetime as dt
 import hashlib
 
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from civicforum.plugins.federation.replays import ReplayGuard
 from civicforum.plugins.federation.rfc9421 import is_rfc9421, sign_rfc9421, verify_rfc9421
+from civicforum.plugins.federation.services import pem_pair
 from civicforum.plugins.federation.signatures import (
     DATE_WINDOW,
     SignatureRefused,
@@ -46,28 +46,14 @@ INBOX = "https://forum.example/forum/c/leesclub/inbox"
 ACTIVITY = b'{"type": "Follow", "actor": "https://elders.example/users/ans"}'
 
 
-def pems(key: rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey) -> tuple[str, str]:
-    private = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
-
-
 @pytest.fixture(scope="module")
 def rsa_keys() -> tuple[str, str]:
-    return pems(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    return pem_pair(rsa.generate_private_key(public_exponent=65537, key_size=2048))
 
 
 @pytest.fixture(scope="module")
 def ed25519_keys() -> tuple[str, str]:
-    return pems(ed25519.Ed25519PrivateKey.generate())
+    return pem_pair(ed25519.Ed25519PrivateKey.generate())
 
 
 def verify(
@@ -260,7 +246,7 @@ def test_a_request_that_does_not_hold_is_refused(
         headers = sign(private, headers={"Content-Type": "text/plain"}, components=components)
         headers["Content-Type"] = "application/activity+json"
     elif case == "wrong key":
-        _other, public = pems(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+        _other, public = pem_pair(rsa.generate_private_key(public_exponent=65537, key_size=2048))
     elif case == "algorithm the key has not":
         headers = sign(private, algorithm=None)
         headers["Signature-Input"] = headers["Signature-Input"] + ';alg="ed25519"'

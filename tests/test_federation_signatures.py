@@ -10,10 +10,9 @@ import hashlib
 from collections.abc import Callable
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from civicforum.plugins.federation.replays import ReplayGuard
+from civicforum.plugins.federation.services import new_key_pair
 from civicforum.plugins.federation.signatures import (
     DATE_WINDOW,
     SignatureRefused,
@@ -47,24 +46,9 @@ INBOX = "https://forum.example/forum/c/leesclub/inbox"
 ACTIVITY = b'{"type": "Follow", "actor": "https://elders.example/users/ans"}'
 
 
-def new_key() -> tuple[str, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
-
-
 @pytest.fixture(scope="module")
 def keys() -> tuple[str, str]:
-    return new_key()
+    return new_key_pair()
 
 
 def never_seen() -> Callable[[str], bool]:
@@ -186,7 +170,7 @@ def test_a_request_that_does_not_hold_is_refused(
     elif case == "future date":
         now = NOW - DATE_WINDOW - dt.timedelta(seconds=1)
     elif case == "wrong key":
-        _other_private, public = new_key()
+        _other_private, public = new_key_pair()
     elif case == "unknown key":
         key_id = "https://elders.example/users/someone-else#main-key"
     elif case == "no signature":

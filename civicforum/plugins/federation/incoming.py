@@ -2,7 +2,7 @@
 
 The inbox never works with the JSON a stranger posted: it hands the body to
 :func:`read_json` and :func:`parse_activity`, and the activity to the helper for its type
-(:func:`note_of`, :func:`parse_follow`, :func:`parse_undo`, :func:`parse_delete`,
+(:func:`.replies.note_of`, :func:`parse_follow`, :func:`parse_undo`, :func:`parse_delete`,
 :func:`parse_announce`, :func:`parse_vote`). Whatever does not hold raises
 :class:`NotActivity`, whose ``reason`` is a short word and whose message, in English like
 the signature refusals, goes back to the sending server in a problem document (its
@@ -31,7 +31,7 @@ is not told off for speaking a part of ActivityPub the forum does not. ``Like`` 
 ``Dislike`` (Lemmy's votes) are among those ignored: the forum shows no like counts.
 
 **Replies only.** The forum takes replies from elsewhere, never new topics: a ``Page`` or
-``Article`` (a Lemmy post, a blog article) is refused by :func:`parse_note` saying so, and
+``Article`` (a Lemmy post, a blog article) is refused by :func:`.replies.parse_note` saying so, and
 so is a ``Note`` that answers nothing. A reply that is not public (Mastodon's
 "followers only" and "mentioned people only") is refused too: the forum shows replies to
 everyone, and its author did not mean this one for everyone.
@@ -39,22 +39,14 @@ everyone, and its author did not mean this one for everyone.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from ...forum.models import WARNING_MAX
 from .remotetext import (
-    UnreadableHTML,
-    attachment_links,
     clean_text,
-    link,
-    link_address,
-    to_markdown,
-    to_plain_line,
 )
 
 AS_CONTEXTS = frozenset(
@@ -136,42 +128,13 @@ class Activity:
     def object_id(self) -> str | None:
         """The object's id, whether it was sent as an address or embedded."""
         if isinstance(self.object, dict):
-            return _uri(self.object.get("id"))
+            return absolute_uri(self.object.get("id"))
         return self.object
 
     @property
     def embedded_object(self) -> dict[str, Any] | None:
         """The object when it was embedded, else None (only its address was sent)."""
         return self.object if isinstance(self.object, dict) else None
-
-
-@dataclass(frozen=True)
-class IncomingNote:
-    """A reply from elsewhere, ready for the forum's own posting rules.
-
-    ``markdown`` is the text as the forum stores it (Lemmy's Markdown source, or the HTML
-    turned into Markdown), attachments added as plain links, and still to be rendered and
-    sanitised by the forum like any post. ``summary`` is the content warning (Mastodon's
-    convention for a Note's ``summary``) as one line of plain text of at most the forum's
-    :data:`~civicforum.forum.models.WARNING_MAX` characters, or None; ``sensitive`` may be
-    true without one, and then the forum chooses the label.
-    """
-
-    id: str
-    author: str
-    in_reply_to: str
-    markdown: str
-    summary: str | None
-    sensitive: bool
-    published: dt.datetime | None
-    updated: dt.datetime | None
-    audience: str | None
-    context: str | None
-    url: str | None
-    to: tuple[str, ...]
-    cc: tuple[str, ...]
-    mentions: tuple[str, ...]
-    attachments: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -259,13 +222,13 @@ def _names_activitystreams(context: object) -> bool:
 
 
 def _activity(document: dict[str, Any]) -> Activity:
-    kind = _type(document.get("type"))
+    kind = type_name(document.get("type"))
     if kind is None:
         raise NotActivity("type", "The activity has no type the forum can read.")
-    activity_id = _uri(document.get("id"))
+    activity_id = absolute_uri(document.get("id"))
     if activity_id is None:
         raise NotActivity("id", "The activity's id must be an absolute http(s) address.")
-    actor = _reference(document.get("actor"))
+    actor = reference(document.get("actor"))
     if actor is None:
         raise NotActivity("actor", "The actor must be an absolute http(s) address.")
     if not same_origin(activity_id, actor):
@@ -276,14 +239,14 @@ def _activity(document: dict[str, Any]) -> Activity:
         actor=actor,
         object=_object(document.get("object"), "object"),
         target=_object(document.get("target"), "target"),
-        to=_addresses(document.get("to")),
-        cc=_addresses(document.get("cc")),
-        audience=_reference(document.get("audience")),
+        to=addresses_in(document.get("to")),
+        cc=addresses_in(document.get("cc")),
+        audience=reference(document.get("audience")),
         raw=document,
     )
 
 
-def _type(value: object) -> str | None:
+def type_name(value: object) -> str | None:
     candidates = value if isinstance(value, list) else [value]
     names = []
     for candidate in candidates:
@@ -302,7 +265,7 @@ def _type(value: object) -> str | None:
     return chosen[0] if chosen else None
 
 
-def _uri(value: object) -> str | None:
+def absolute_uri(value: object) -> str | None:
     """``value`` when it is an absolute http(s) address with a host, else None."""
     if not isinstance(value, str) or not 0 < len(value) <= MAX_URI:
         return None
@@ -320,7 +283,7 @@ def _uri(value: object) -> str | None:
     return value
 
 
-def _reference(value: object) -> str | None:
+def reference(value: object) -> str | None:
     """The address in ``value``: a string, an object with an ``id``, or a list of one."""
     if isinstance(value, list):
         if len(value) != 1:
@@ -328,7 +291,7 @@ def _reference(value: object) -> str | None:
         value = value[0]
     if isinstance(value, dict):
         value = value.get("id")
-    return _uri(value)
+    return absolute_uri(value)
 
 
 def _object(value: object, name: str) -> str | dict[str, Any] | None:
@@ -339,23 +302,23 @@ def _object(value: object, name: str) -> str | dict[str, Any] | None:
             raise NotActivity(name, f"Only one {name} per activity is taken.")
         value = value[0]
     if isinstance(value, dict):
-        if "id" in value and _uri(value["id"]) is None:
+        if "id" in value and absolute_uri(value["id"]) is None:
             raise NotActivity(name, f"The {name}'s id must be an absolute http(s) address.")
         return value
-    address = _uri(value)
+    address = absolute_uri(value)
     if address is None:
         raise NotActivity(name, f"The {name} must be an absolute http(s) address or an object.")
     return address
 
 
-def _addresses(value: object) -> tuple[str, ...]:
+def addresses_in(value: object) -> tuple[str, ...]:
     entries = value if isinstance(value, list) else [value]
     found: list[str] = []
     for entry in entries:
         if isinstance(entry, str) and entry in _PUBLIC_FORMS:
             address: str | None = PUBLIC
         else:
-            address = _reference(entry)
+            address = reference(entry)
         if address is not None and address not in found:
             found.append(address)
     return tuple(found)
@@ -386,7 +349,7 @@ def _origin(url: str) -> tuple[str, str, int] | None:
 # -- what each type of activity carries ----------------------------------------------------
 
 
-def _require_type(activity: Activity, *kinds: str) -> None:
+def require_type(activity: Activity, *kinds: str) -> None:
     if activity.type not in kinds:
         raise ValueError(f"a {' or '.join(kinds)} is needed, not a {activity.type}")
 
@@ -405,7 +368,7 @@ def parse_follow(activity: Activity) -> str:
     :raises NotActivity: when the object has no id.
     :raises ValueError: for an activity that is not a ``Follow``.
     """
-    _require_type(activity, "Follow")
+    require_type(activity, "Follow")
     return _require_object_id(activity)
 
 
@@ -417,7 +380,7 @@ def parse_undo(activity: Activity) -> Undone:
         of the same actor.
     :raises ValueError: for an activity that is not an ``Undo``.
     """
-    _require_type(activity, "Undo")
+    require_type(activity, "Undo")
     if isinstance(activity.object, str):
         return Undone(activity.object, None)
     embedded = activity.embedded_object
@@ -436,7 +399,7 @@ def parse_delete(activity: Activity) -> str:
     :raises NotActivity: when there is no id, or it is on another server.
     :raises ValueError: for an activity that is not a ``Delete``.
     """
-    _require_type(activity, "Delete")
+    require_type(activity, "Delete")
     object_id = _require_object_id(activity)
     if not same_origin(object_id, activity.actor):
         raise NotActivity("origin", "An actor can only delete what is on its own server.")
@@ -454,11 +417,11 @@ def parse_announce(activity: Activity, *, is_local: Callable[[str], bool]) -> An
     :raises NotActivity: (``loop``) for a loop; (``object``) when nothing is announced.
     :raises ValueError: for an activity that is not an ``Announce``.
     """
-    _require_type(activity, "Announce")
+    require_type(activity, "Announce")
     if is_local(activity.actor):
         raise NotActivity("loop", "The forum's own announcement came back to it.")
     embedded = activity.embedded_object
-    if embedded is not None and _type(embedded.get("type")) == "Announce":
+    if embedded is not None and type_name(embedded.get("type")) == "Announce":
         raise NotActivity("loop", "An Announce of an Announce is not passed on.")
     object_id = _require_object_id(activity)
     inner = _activity(embedded) if embedded is not None and "actor" in embedded else None
@@ -472,156 +435,5 @@ def parse_vote(activity: Activity) -> str:
     :raises NotActivity: when the object has no id.
     :raises ValueError: for an activity that is neither.
     """
-    _require_type(activity, "Like", "Dislike")
+    require_type(activity, "Like", "Dislike")
     return _require_object_id(activity)
-
-
-# -- replies -------------------------------------------------------------------------------
-
-
-def note_of(activity: Activity, *, max_length: int = MOST_POST_LENGTH) -> IncomingNote:
-    """The reply a ``Create`` or ``Update`` carries (see :func:`parse_note`). The object
-    must be embedded, as Mastodon and Lemmy send it: the forum does not fetch a stranger's
-    address to find out what it was sent.
-
-    :raises NotActivity: as :func:`parse_note` does, or when the object is not embedded.
-    :raises ValueError: for an activity that is neither a ``Create`` nor an ``Update``.
-    """
-    _require_type(activity, "Create", "Update")
-    embedded = activity.embedded_object
-    if embedded is None:
-        raise NotActivity("object", f"The {activity.type} must carry its object, not only its id.")
-    return parse_note(embedded, activity.actor, max_length=max_length)
-
-
-def parse_note(
-    obj: Mapping[str, Any], actor: str, *, max_length: int = MOST_POST_LENGTH
-) -> IncomingNote:
-    """A reply (a ``Note``) from ``actor``, checked and with its text as Markdown.
-
-    :param actor: the activity's actor; the note must be attributed to it, and its id be
-        on the actor's server.
-    :param max_length: the site's longest post (``CIVICFORUM_MAX_POST_LENGTH``); without
-        it, the longest any site allows, and the posting service applies the site's own.
-    :raises NotActivity: for a new topic (``topic``), another kind of object (``kind``), a
-        note that answers nothing (``not-reply``) or is not public (``private``), a bad
-        id, a foreign author (``attribution``, ``origin``), no text (``empty``), or text
-        longer than the forum takes (``length``).
-    """
-    check_shape(obj)
-    kind = _type(obj.get("type"))
-    if kind in TOPIC_TYPES:
-        raise NotActivity(
-            "topic",
-            f"A {kind} would be a new topic; the forum takes only replies (Notes) from "
-            "other servers.",
-        )
-    if kind not in NOTE_TYPES:
-        raise NotActivity("kind", f"A {kind or 'typeless object'} is not a reply the forum takes.")
-    note_id = _uri(obj.get("id"))
-    if note_id is None:
-        raise NotActivity("id", "The note's id must be an absolute http(s) address.")
-    if not same_origin(note_id, actor):
-        raise NotActivity("origin", "The note's id is not on its actor's server.")
-    if actor not in _attributed(obj.get("attributedTo")):
-        raise NotActivity("attribution", "The note is not attributed to the activity's actor.")
-    in_reply_to = _reference(obj.get("inReplyTo"))
-    if in_reply_to is None:
-        raise NotActivity("not-reply", "The note answers nothing; the forum takes only replies.")
-    to, cc = _addresses(obj.get("to")), _addresses(obj.get("cc"))
-    if PUBLIC not in to and PUBLIC not in cc:
-        raise NotActivity("private", "The note is not public; the forum shows replies to everyone.")
-    try:
-        attachments = attachment_links(obj.get("attachment"))
-        summary = to_plain_line(obj["summary"], WARNING_MAX) if _is_text(obj, "summary") else ""
-        markdown = _text(obj, max_length)
-    except UnreadableHTML as error:
-        raise NotActivity("content", str(error)) from None
-    if attachments:
-        markdown = "\n\n".join([markdown, *(link(name, url) for name, url in attachments)])
-    markdown = markdown.strip()
-    if not markdown:
-        raise NotActivity("empty", "The note has no text.")
-    if len(markdown) > max_length:
-        raise _too_long(max_length)
-    return IncomingNote(
-        id=note_id,
-        author=actor,
-        in_reply_to=in_reply_to,
-        markdown=markdown,
-        summary=summary or None,
-        sensitive=obj.get("sensitive") is True or bool(summary),
-        published=_moment(obj.get("published")),
-        updated=_moment(obj.get("updated")),
-        audience=_reference(obj.get("audience")),
-        context=_reference(obj.get("context")),
-        url=link_address(obj.get("url")),
-        to=to,
-        cc=cc,
-        mentions=_mentions(obj.get("tag")),
-        attachments=tuple(url for _name, url in attachments),
-    )
-
-
-def _too_long(max_length: int) -> NotActivity:
-    return NotActivity(
-        "length", f"The note is longer than the {max_length} characters the forum takes."
-    )
-
-
-def _is_text(obj: Mapping[str, Any], name: str) -> bool:
-    return isinstance(obj.get(name), str)
-
-
-def _attributed(value: object) -> set[str]:
-    entries = value if isinstance(value, list) else [value]
-    return {address for address in map(_reference, entries) if address is not None}
-
-
-def _text(obj: Mapping[str, Any], max_length: int) -> str:
-    """The note's text as Markdown: Lemmy's Markdown ``source`` when there is one, else
-    its HTML ``content`` (or the first of ``contentMap``) made into Markdown."""
-    source = obj.get("source")
-    if isinstance(source, dict) and source.get("mediaType") == "text/markdown":
-        text = source.get("content")
-        if isinstance(text, str) and text.strip():
-            return _bounded(text, max_length).strip()
-    content = obj.get("content")
-    if not isinstance(content, str):
-        content_map = obj.get("contentMap")
-        values = content_map.values() if isinstance(content_map, dict) else ()
-        content = next((value for value in values if isinstance(value, str)), "")
-    if obj.get("mediaType") == "text/markdown":
-        return _bounded(content, max_length).strip()
-    if len(content) > HTML_ALLOWANCE * max_length:
-        raise _too_long(max_length)
-    return to_markdown(content)
-
-
-def _bounded(markdown: str, max_length: int) -> str:
-    text = clean_text(markdown)
-    if len(text.strip()) > max_length:
-        raise _too_long(max_length)
-    return text
-
-
-def _mentions(value: object) -> tuple[str, ...]:
-    entries = value if isinstance(value, list) else [value]
-    found = []
-    for entry in entries:
-        if isinstance(entry, dict) and _type(entry.get("type")) == "Mention":
-            address = _uri(entry.get("href"))
-            if address is not None and address not in found:
-                found.append(address)
-    return tuple(found)
-
-
-def _moment(value: object) -> dt.datetime | None:
-    """An ISO 8601 time as an aware datetime (UTC when it names no zone), or None."""
-    if not isinstance(value, str) or len(value) > 64:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)

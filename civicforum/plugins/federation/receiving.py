@@ -36,15 +36,14 @@ from . import activities, addresses, blocks, delivery, distribution, remote, ser
 from .fetching import fetch_json
 from .incoming import (
     Activity,
-    IncomingNote,
     NotActivity,
-    note_of,
     parse_announce,
     parse_delete,
     parse_follow,
     parse_undo,
 )
 from .models import FederationActor, Follower, RemoteActor, RemoteObject
+from .replies import IncomingNote, note_of
 from .settings import fetch_policy
 from .signatures import sign_request
 

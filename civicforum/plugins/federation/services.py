@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -99,7 +99,11 @@ def all_actors(db: Session) -> Sequence[FederationActor]:
 
 def new_key_pair() -> tuple[str, str]:
     """A fresh RSA key pair as PEM text: (private PKCS#8, public SubjectPublicKeyInfo)."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
+    return pem_pair(rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS))
+
+
+def pem_pair(key: rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey) -> tuple[str, str]:
+    """A private key and its public key as PEM text, as ActivityPub servers publish them."""
     private_pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
