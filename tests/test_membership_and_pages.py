@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from civicforum.forum import services
+from civicforum.forum import queries, services
 from civicforum.forum.models import Membership, Post, Role, Topic
 from civicforum.identity.models import PublishAs
 
@@ -214,6 +214,51 @@ def test_community_topics_are_ordered_by_latest_activity_in_pages(
         "2",
         "1",
     ]
+
+
+@pytest.mark.parametrize("topic_count", [10, 11, 15, 16])
+def test_every_page_of_a_topic_list_shows_each_topic_once_in_order(
+    db: Session,
+    make_member,
+    make_community,  # type: ignore[no-untyped-def]
+    topic_count: int,
+) -> None:
+    """Pages in the later half are read from the other end: the pages still join up,
+    whether the last one is full or not, with topics of the same moment and one held."""
+    community = make_community("leesclub")
+    author = make_member("Ans")
+    add_member(db, community, author)
+    actor = actor_of(db, author)
+    for n in range(topic_count):
+        services.start_topic(
+            db,
+            actor,
+            community,
+            title=f"Onderwerp {n}",
+            body="x",
+            publish_as=PublishAs.PSEUDONYM,
+            submission_token=f"t{n}",
+            limits=LIMITS,
+        )
+    same = db.scalars(select(Topic).where(Topic.community_id == community.id)).all()
+    for topic in same[2:6]:  # four topics of the very same moment
+        topic.last_posted_at = same[1].last_posted_at
+    same[8].held = True
+    db.commit()
+    expected = [
+        t.id
+        for t in sorted(
+            (t for t in same if not t.held), key=lambda t: (t.last_posted_at, t.id), reverse=True
+        )
+    ]
+    listed = []
+    page_count = queries.community_topics(db, community, 1, 5).count
+    for number in range(1, page_count + 1):
+        page = queries.community_topics(db, community, number, 5)
+        assert page.count == page_count
+        listed += [t.id for t in page.items]
+    assert listed == expected
+    assert page_count == -(-len(expected) // 5)
 
 
 @pytest.mark.parametrize("page", ["0", "-1", "abc", "3", "99999999999999", "1.5", "%00", "²", "%C2%B2"])

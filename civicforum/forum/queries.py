@@ -102,11 +102,17 @@ def community_topics(
         select(Topic)
         .where(Topic.community_id == community.id, shown)
         .options(joinedload(Topic.author))
-        .order_by(Topic.last_posted_at.desc(), Topic.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
     )
-    return Page(list(db.scalars(query)), page, count)
+    skipped = (page - 1) * per_page
+    if skipped <= total // 2:
+        query = query.order_by(Topic.last_posted_at.desc(), Topic.id.desc())
+        return Page(list(db.scalars(query.limit(per_page).offset(skipped))), page, count)
+    # In the later half, read from the other end: the last page costs what the first
+    # does, where an OFFSET would walk past every topic before it.
+    shown_here = min(per_page, total - skipped)
+    query = query.order_by(Topic.last_posted_at.asc(), Topic.id.asc())
+    rows = list(db.scalars(query.limit(shown_here).offset(total - skipped - shown_here)))
+    return Page(rows[::-1], page, count)
 
 
 def get_topic(db: Session, topic_id: int) -> Topic:
