@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_time
+from babel.dates import format_date, get_date_format, get_time_format
 from babel.support import LazyProxy, NullTranslations, Translations
 from flask import g, has_app_context, has_request_context, request
 from markupsafe import Markup, escape
@@ -108,15 +108,28 @@ def _zone() -> ZoneInfo:
     return ZoneInfo(state().settings.timezone)
 
 
+@cache
+def _moment_format(locale: str) -> tuple[Locale, Any, Any, str]:
+    """A language's medium date, short time and how the two are joined, looked up once
+    (a topic page formats a moment for every post)."""
+    parsed = Locale.parse(locale)
+    return (
+        parsed,
+        get_date_format("medium", locale=parsed),
+        get_time_format("short", locale=parsed),
+        str(parsed.datetime_formats["medium"]),
+    )
+
+
 def format_moment(moment: dt.datetime) -> str:
     """A date and time in the forum's time zone and the page's language, to the minute."""
-    locale = Locale.parse(get_locale())
+    locale, day_format, time_format, joined = _moment_format(get_locale())
     local = moment.astimezone(_zone())
-    day = format_date(local, "medium", locale=locale)
-    time = format_time(local, "short", tzinfo=_zone(), locale=locale)
+    day = day_format.apply(local, locale)
+    time = time_format.apply(local, locale)
     # CLDR puts a narrow no-break space before "AM"/"PM"; many fonts lack it and readers
     # saw "2:10AM". A plain no-break space keeps the same meaning.
-    return str(locale.datetime_formats["medium"]).format(time, day).replace("\u202f", "\u00a0")
+    return joined.format(time, day).replace("\u202f", "\u00a0")
 
 
 def markup_gettext(message: str, **variables: Any) -> Markup:
