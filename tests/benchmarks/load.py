@@ -59,52 +59,100 @@ def get(port: int, path: str, timeout: float = 30.0) -> tuple[int, bytes]:
 
 @contextlib.contextmanager
 def gunicorn(url: str, backend: str, index_dir: Path, instance: Path, log: Path) -> Iterator[int]:
-    """gunicorn with one sync worker serving the app on 127.0.0.1; yields its port."""
+    """gunicorn with one sync worker serving the search benchmark's app; yields its port."""
+    env = {
+        ENV_DATABASE: url,
+        ENV_BACKEND: backend,
+        ENV_INDEX: str(index_dir),
+        ENV_INSTANCE: str(instance),
+    }
+    with served("tests.benchmarks.search:served_app()", env, "/forum/search", log) as server:
+        yield server.port
+
+
+@dataclass
+class Served:
+    port: int
+    masters: list[subprocess.Popen[bytes]]
+
+    def workers(self) -> list[int]:
+        """The process ids of every master's workers."""
+        pids = []
+        for master in self.masters:
+            with contextlib.suppress(OSError):
+                children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text()
+                pids += [int(pid) for pid in children.split()]
+        return pids
+
+
+def peak_rss(pid: int) -> int | None:
+    """A process's peak resident memory in bytes (``VmHWM``), while it runs."""
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return None
+
+
+@contextlib.contextmanager
+def served(
+    app: str,
+    env: dict[str, str],
+    probe: str,
+    log: Path,
+    *,
+    workers: int = 1,
+    processes: int = 1,
+) -> Iterator[Served]:
+    """gunicorn serving ``app`` (``module:factory()``) on 127.0.0.1 with ``workers`` sync
+    workers; with ``processes`` > 1, as many gunicorn masters share one port
+    (``SO_REUSEPORT``: the kernel spreads the connections, as a load balancer would)."""
     port = free_port()
-    env = dict(os.environ)
-    env.update(
-        {
-            ENV_DATABASE: url,
-            ENV_BACKEND: backend,
-            ENV_INDEX: str(index_dir),
-            ENV_INSTANCE: str(instance),
-        }
-    )
+    environment = dict(os.environ)
+    environment.update(env)
     command = [
         sys.executable,
         "-m",
         "gunicorn",
-        "--workers=1",
+        f"--workers={workers}",
         "--worker-class=sync",
         f"--bind=127.0.0.1:{port}",
         "--timeout=120",
         "--log-level=warning",
-        "tests.benchmarks.search:served_app()",
+        *(["--reuse-port"] if processes > 1 else []),
+        app,
     ]
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
+    masters: list[subprocess.Popen[bytes]] = []
+    with log.open("ab") as out:
+        for _ in range(processes):
+            masters.append(
+                subprocess.Popen(command, cwd=ROOT, env=environment, stdout=out, stderr=out)
+            )
+    server = Served(port, masters)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 90
         while True:
-            if process.poll() is not None:
+            if any(m.poll() is not None for m in masters):
                 raise click.ClickException(f"gunicorn stopped:\n{log.read_text()}")
             try:
-                status, _body = get(port, "/forum/search", timeout=5)
-                if status == 200:
+                status, _body = get(port, probe, timeout=5)
+                if status == 200 and len(server.workers()) == workers * processes:
                     break
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                raise click.ClickException(f"gunicorn did not answer in 60 s:\n{log.read_text()}")
+                raise click.ClickException(f"gunicorn did not answer in 90 s:\n{log.read_text()}")
             time.sleep(0.2)
-        yield port
+        yield server
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        for master in masters:
+            master.send_signal(signal.SIGTERM)
+        for master in masters:
+            try:
+                master.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                master.kill()
+                master.wait(timeout=10)
 
 
 @dataclass
@@ -124,7 +172,16 @@ _WRK_LATENCY = re.compile(r"^\s*(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
 _WRK_UNIT = {"us": 1e-6, "ms": 1e-3, "s": 1.0}
 
 
-def drive_with_wrk(port: int, paths: list[str], seconds: int, folder: Path) -> Load:
+def drive(port: int, paths: list[str], seconds: int, folder: Path) -> Load:
+    """wrk when installed, else the Python client; 8 connections."""
+    if shutil.which("wrk"):
+        return drive_with_wrk(port, paths, seconds, folder)
+    return drive_with_python(port, paths, seconds)
+
+
+def drive_with_wrk(
+    port: int, paths: list[str], seconds: int, folder: Path, connections: int = CONNECTIONS
+) -> Load:
     script = folder / "rotate.lua"
     listed = ",\n".join(f'  "{p}"' for p in paths)
     script.write_text(
@@ -139,7 +196,7 @@ def drive_with_wrk(port: int, paths: list[str], seconds: int, folder: Path) -> L
         [
             "wrk",
             "--threads=2",
-            f"--connections={CONNECTIONS}",
+            f"--connections={connections}",
             f"--duration={seconds}s",
             "--timeout=30s",
             "--latency",
@@ -173,8 +230,10 @@ def drive_with_wrk(port: int, paths: list[str], seconds: int, folder: Path) -> L
     )
 
 
-def drive_with_python(port: int, paths: list[str], seconds: int) -> Load:
-    """8 threads, each sending one request at a time for ``seconds``."""
+def drive_with_python(
+    port: int, paths: list[str], seconds: int, connections: int = CONNECTIONS
+) -> Load:
+    """``connections`` threads, each sending one request at a time for ``seconds``."""
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -196,7 +255,7 @@ def drive_with_python(port: int, paths: list[str], seconds: int) -> Load:
                 errors += status != 200
 
     began = time.monotonic()
-    threads = [threading.Thread(target=client) for _ in range(CONNECTIONS)]
+    threads = [threading.Thread(target=client) for _ in range(connections)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -128,20 +128,32 @@ def shown_as(member: MemberPlan, rng: random.Random) -> str:
 
 
 def plan_forum(
-    posts: int, members: list[MemberPlan], rng: random.Random, end: dt.datetime
+    posts: int,
+    members: list[MemberPlan],
+    rng: random.Random,
+    end: dt.datetime,
+    long_topic: int = 0,
 ) -> tuple[list[TopicPlan], list[PostPlan]]:
     """Topics of about 20 posts (1 to 80) over two years; ids in order of time, as a
-    forum that grew by ``start_topic`` and ``reply`` would have them."""
+    forum that grew by ``start_topic`` and ``reply`` would have them. With ``long_topic``,
+    the first topic planned has that many posts, spread over the two years (a standing
+    conversation: the one whose last page is far from its first)."""
     start = end - TWO_YEARS
     activity = [1.0 / (i + 3) ** 0.9 for i in range(len(members))]
     topics: list[TopicPlan] = []
     left = posts
     while left > 0:
         size = min(left, max(1, min(80, round(rng.gammavariate(2.0, 10.0)))))
+        gap = 21600.0  # a reply every few hours, fewer as the talk dies down
+        opened = start + TWO_YEARS * rng.random()
+        if long_topic and not topics:
+            size = min(left, long_topic)
+            gap = TWO_YEARS.total_seconds() / (size + 1)
+            opened = start
         left -= size
-        moments = [start + TWO_YEARS * rng.random()]
-        for _ in range(size - 1):  # a reply every few hours, fewer as the talk dies down
-            moments.append(moments[-1] + dt.timedelta(seconds=rng.expovariate(1 / 21600)))
+        moments = [opened]
+        for _ in range(size - 1):
+            moments.append(moments[-1] + dt.timedelta(seconds=rng.expovariate(1 / gap)))
         if moments[-1] > end:
             shift = moments[-1] - end + dt.timedelta(seconds=rng.uniform(60, 3600))
             moments = [m - shift for m in moments]
@@ -216,6 +228,7 @@ class Seeded:
     members: int
     seconds: float
     insert_seconds: float
+    long_topic_id: int = 0
 
 
 def _insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> float:
@@ -235,18 +248,22 @@ def create_schema(url: str) -> None:
         engine.dispose()
 
 
-def seed_forum(url: str, posts: int, seed: int, *, member_count: int | None = None) -> Seeded:
+def seed_forum(
+    url: str, posts: int, seed: int, *, member_count: int | None = None, long_topic: int = 0
+) -> Seeded:
     """One Dutch community with ``posts`` posts, as ``start_topic`` and ``reply`` store them.
 
     :param member_count: how many members write them; by default one for every 40 posts. The
         names ``plan_members`` makes number 22,743: above about 600,000 posts, give fewer.
+    :param long_topic: posts in one long topic (see :func:`plan_forum`); its id is
+        ``Seeded.long_topic_id``.
     """
     began = time.perf_counter()
     rng = random.Random(f"forum-{seed}-{posts}")  # noqa: S311
     end = dt.datetime.now(dt.UTC).replace(microsecond=0)
     _start_writer(seed)
     members = plan_members(member_count or max(20, posts // 40), rng, end - TWO_YEARS)
-    topics, every = plan_forum(posts, members, rng, end)
+    topics, every = plan_forum(posts, members, rng, end, long_topic)
 
     context = multiprocessing.get_context("fork")
     workers = context.Pool(max(1, min(2, os.cpu_count() or 1)), _start_writer, (seed,))
@@ -317,7 +334,14 @@ def seed_forum(url: str, posts: int, seed: int, *, member_count: int | None = No
         workers.close()
         workers.join()
         engine.dispose()
-    return Seeded(posts, len(topics), len(members), time.perf_counter() - began, insert_seconds)
+    return Seeded(
+        posts,
+        len(topics),
+        len(members),
+        time.perf_counter() - began,
+        insert_seconds,
+        topics[0].id if long_topic else 0,
+    )
 
 
 def _member_row(m: MemberPlan) -> dict[str, Any]:

@@ -1,0 +1,467 @@
+"""Page benchmark: the pages people read most, served by gunicorn, measured against a
+bare Flask + Jinja page with the same HTML. It prints figures and asserts none.
+
+Run it from the repository root::
+
+    .venv/bin/python -m tests.benchmarks.pages [--database sqlite|postgresql]
+        [--sizes 10000,100000,1000000] [--seconds 10] [--workers 1] [--processes 1]
+
+For each size it seeds one Dutch community in bulk (``tests/benchmarks/seeding.py``: the
+rows ``start_topic`` and ``reply`` store, one topic holding 1% of the posts so its last
+page is far from its first) with 300 events planned through the events services, builds
+the search index (Whoosh on SQLite, PostgreSQL full-text search on PostgreSQL; Whoosh is
+left out above ``--whoosh-up-to`` posts, where the README says it no longer fits), then:
+
+1. counts the SQL statements each page makes for an anonymous reader;
+2. serves the forum with gunicorn (``--workers`` sync workers, ``--processes`` gunicorn
+   masters sharing one port through ``SO_REUSEPORT``) and drives each page with wrk
+   (8 connections; a Python client when wrk is missing) for ``--seconds``: the topic
+   page (50 posts) first and last, the community's topic list (50 topics) first and last,
+   search (rotating 60 queries) and the event agenda;
+3. serves the *floor*: a bare Flask app rendering the same HTML from a Jinja template,
+   for the topic page and the topic list, and prints each page's req/s as a ratio to it;
+4. reads the peak memory (``VmHWM``) of every gunicorn worker.
+
+``--redis redis://127.0.0.1:6379/0`` puts the rate-limit counters and the task queue in
+Redis, as a site on several machines does (use it with ``--processes 2``). The targets
+(1 sync worker, 8 connections) are printed beside the figures; see the README's
+"Pages under load".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote_plus
+
+import click
+import sqlalchemy as sa
+from flask import Flask, render_template
+
+from civicforum import CivicForum
+
+from .dutch import Vocabulary
+from .load import Load, drive, get, peak_rss, served
+from .report import (
+    Figure,
+    Report,
+    database_options,
+    load_average,
+    machine,
+    ms,
+    percentile,
+    say,
+    tool_version,
+)
+from .search import make_queries, reindex
+from .seeding import create_schema, fresh_database, postgres_version, seed_forum
+
+PER_PAGE = 50
+EVENTS = 300
+SLUG = "buurtforum"
+MIB = 1024 * 1024
+
+ENV_DATABASE = "CIVICFORUM_BENCH_DATABASE_URL"
+ENV_BACKEND = "CIVICFORUM_BENCH_SEARCH_BACKEND"
+ENV_INDEX = "CIVICFORUM_BENCH_INDEX_DIR"
+ENV_INSTANCE = "CIVICFORUM_BENCH_INSTANCE"
+ENV_REDIS = "CIVICFORUM_BENCH_REDIS"
+ENV_FLOOR = "CIVICFORUM_BENCH_FLOOR_DIR"
+
+# -- the apps ------------------------------------------------------------------------------
+
+
+def make_app(
+    url: str, backend: str, index_dir: Path, instance: Path, redis: str | None = None
+) -> Flask:
+    """A host app with the forum at /forum, 50 posts and 50 topics to a page."""
+    app = Flask("benchmark", instance_path=str(instance))
+    app.config.update(
+        SECRET_KEY=secrets.token_urlsafe(32),
+        CIVICFORUM_SECRET_KEY=secrets.token_urlsafe(32),
+        CIVICFORUM_DATABASE_URL=url,
+        CIVICFORUM_TASK_QUEUE=redis or "memory",
+        CIVICFORUM_TASK_WORKER=False,
+        CIVICFORUM_RATELIMIT_STORAGE_URL=redis or "memory://",
+        CIVICFORUM_SEARCH_BACKEND=backend,
+        CIVICFORUM_SEARCH_INDEX_DIR=str(index_dir),
+        CIVICFORUM_POSTS_PER_PAGE=PER_PAGE,
+        CIVICFORUM_TOPICS_PER_PAGE=PER_PAGE,
+    )
+    CivicForum(app, url_prefix="/forum")
+    return app
+
+
+def served_app() -> Flask:
+    """The app gunicorn serves: ``tests.benchmarks.pages:served_app()``."""
+    return make_app(
+        os.environ[ENV_DATABASE],
+        os.environ[ENV_BACKEND],
+        Path(os.environ[ENV_INDEX]),
+        Path(os.environ[ENV_INSTANCE]),
+        os.environ.get(ENV_REDIS) or None,
+    )
+
+
+def floor_app() -> Flask:
+    """The floor: each page's HTML as a Jinja template (kept verbatim by ``raw``), served
+    by a bare Flask app with ``render_template``: ``tests.benchmarks.pages:floor_app()``."""
+    folder = Path(os.environ[ENV_FLOOR])
+    app = Flask("floor", template_folder=str(folder / "templates"))
+    (folder / "templates").mkdir(exist_ok=True)
+    for file in sorted(folder.glob("*.html")):
+        template = folder / "templates" / file.name
+        template.write_text("{% raw %}" + file.read_text() + "{% endraw %}")
+
+        def view(name: str = file.name) -> str:
+            return render_template(name)
+
+        app.add_url_rule(f"/{file.stem}", file.stem, view)
+    app.add_url_rule("/ready", "ready", lambda: "ready")
+    return app
+
+
+# -- the world -----------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    posts: int
+    long_topic: int
+    topic_pages: int
+    list_pages: int
+    topics: int
+
+
+def plan_events(app: Flask, topic_ids: list[int]) -> None:
+    """Events planned through the services by a moderator, half of them past, each
+    discussed in a topic of the forum."""
+    from civicforum.forum.models import Community, Membership, Role
+    from civicforum.identity.providers import load_actor
+    from civicforum.plugins.events import services as event_services
+    from civicforum.plugins.events.details import EventDetails
+
+    with app.app_context():
+        db = app.extensions["civicforum"].session_factory()
+        try:
+            community = db.scalars(sa.select(Community).where(Community.slug == SLUG)).one()
+            membership = db.scalars(
+                sa.select(Membership).where(Membership.community_id == community.id).limit(1)
+            ).one()
+            membership.role = Role.MODERATOR.value
+            db.commit()
+            actor = load_actor(db, membership.member)
+            today = dt.datetime.now(dt.UTC).replace(hour=19, minute=30, second=0, microsecond=0)
+            for n in range(EVENTS):
+                starts = today + dt.timedelta(days=n - EVENTS // 2, hours=n % 3)
+                details = EventDetails(
+                    f"Leesavond {n + 1}",
+                    starts.replace(tzinfo=None),
+                    (starts + dt.timedelta(hours=2)).replace(tzinfo=None),
+                    description="We lezen samen en praten na over het boek van de maand.",
+                    venue_name="Bibliotheek Centrum",
+                    venue_address="Stationsplein 1, Voorbeeldstad",
+                    topic_id=topic_ids[n % len(topic_ids)],
+                )
+                event_services.create_event(db, actor, community, details)
+        finally:
+            db.close()
+
+
+def describe(app: Flask, posts: int, long_topic: int) -> World:
+    from civicforum.forum.models import Topic
+
+    with app.app_context():
+        db = app.extensions["civicforum"].session_factory()
+        try:
+            topic = db.get(Topic, long_topic)
+            assert topic is not None
+            topics = db.scalar(sa.select(sa.func.count(Topic.id)).where(Topic.held.is_(False)))
+            assert topics is not None
+        finally:
+            db.close()
+    return World(
+        posts,
+        long_topic,
+        -(-topic.post_count // PER_PAGE),
+        -(-topics // PER_PAGE),
+        topics,
+    )
+
+
+def paths(world: World, queries: list[str]) -> dict[str, list[str]]:
+    return {
+        "topic page, first": [f"/forum/t/{world.long_topic}/"],
+        "topic page, last": [f"/forum/t/{world.long_topic}/?page={world.topic_pages}"],
+        "topic list, first": [f"/forum/c/{SLUG}/"],
+        "topic list, last": [f"/forum/c/{SLUG}/?page={world.list_pages}"],
+        "search": [f"/forum/search?q={quote_plus(q)}" for q in queries],
+        "event agenda": [f"/forum/c/{SLUG}/events/"],
+    }
+
+
+@contextmanager
+def counting(app: Flask) -> Iterator[list[str]]:
+    statements: list[str] = []
+    engine = app.extensions["civicforum"].engine
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def statements_per_page(app: Flask, pages: dict[str, list[str]]) -> dict[str, int]:
+    """SQL statements of one anonymous request for each page, after one to warm up."""
+    client = app.test_client()
+    counts = {}
+    for name, urls in pages.items():
+        assert client.get(urls[0]).status_code == 200, urls[0]
+        with counting(app) as statements:
+            response = client.get(urls[0])
+        assert response.status_code == 200, (urls[0], response.status_code)
+        counts[name] = len(statements)
+    return counts
+
+
+def floor_pages(app: Flask, pages: dict[str, list[str]], folder: Path) -> None:
+    """The HTML of the topic page and the topic list, for the floor app."""
+    client = app.test_client()
+    folder.mkdir(exist_ok=True)
+    for name in ("topic page, first", "topic list, first"):
+        html = client.get(pages[name][0]).get_data(as_text=True)
+        (folder / f"{name.split(',')[0].replace(' ', '-')}.html").write_text(html)
+
+
+# -- measuring -----------------------------------------------------------------------------
+
+
+@dataclass
+class Measured:
+    load: Load
+    single: float  # p50 of requests sent one at a time
+
+
+def measure(port: int, urls: list[str], seconds: int, folder: Path) -> Measured:
+    alone = []
+    for n in range(25):  # warm up, then the time of one request alone
+        began = time.perf_counter()
+        status, _body = get(port, urls[n % len(urls)])
+        alone.append(time.perf_counter() - began)
+        if status != 200:
+            say(f"  warning: {urls[n % len(urls)]} answered {status}")
+    return Measured(drive(port, urls, seconds, folder), percentile(alone[5:], 0.5))
+
+
+def measure_size(
+    report: Report,
+    *,
+    posts: int,
+    database: str,
+    server: str,
+    folder: Path,
+    seed: int,
+    seconds: int,
+    workers: int,
+    processes: int,
+    redis: str | None,
+    whoosh_up_to: int,
+) -> None:
+    folder.mkdir(parents=True)
+    say(f"\n== A forum of {posts:,} posts on {database} ==")
+    label = "SQLite" if database == "sqlite" else "PostgreSQL"
+    backend = "postgresql" if database == "postgresql" else "whoosh"
+    with fresh_database(database, folder, server) as url:
+        create_schema(url)
+        seeded = seed_forum(url, posts, seed, long_topic=max(PER_PAGE * 2, posts // 100))
+        say(f"  seeded in {seeded.seconds:.0f} s: {seeded.topics:,} topics")
+        index_dir = folder / "index"
+        instance = folder / "instance"
+        app = make_app(url, backend, index_dir, instance, redis)
+        try:
+            plan_events(app, list(range(2, min(seeded.topics, EVENTS + 2))))
+            searching = backend != "whoosh" or posts <= whoosh_up_to
+            if searching:
+                reindex(app, Report(), posts, label, False)
+            world = describe(app, posts, seeded.long_topic_id)
+            queries = [q.text for q in make_queries(Vocabulary.build(seed), seed, 60)]
+            pages = paths(world, queries)
+            if not searching:
+                del pages["search"]
+                report.notes.append(
+                    f"Search is not measured on Whoosh at {posts:,} posts (above "
+                    f"--whoosh-up-to {whoosh_up_to:,}: the index would take long to build)."
+                )
+            counts = statements_per_page(app, pages)
+            floor_pages(app, pages, folder / "floor")
+        finally:
+            app.extensions["civicforum"].engine.dispose()
+        say(
+            f"  long topic {world.long_topic}: {world.topic_pages} pages; "
+            f"{world.topics:,} topics: {world.list_pages} pages"
+        )
+        setup = f"{workers} worker{'s' if workers > 1 else ''}" + (
+            f" × {processes} processes" if processes > 1 else ""
+        )
+        where = f"{label}, {setup}"
+        env = {ENV_FLOOR: str(folder / "floor")}
+        with served(
+            "tests.benchmarks.pages:floor_app()", env, "/ready", folder / "floor.log"
+        ) as floor:
+            floors = {
+                kind: measure(floor.port, [f"/{kind.replace(' ', '-')}"], seconds, folder)
+                for kind in ("topic page", "topic list")
+            }
+        for kind, m in floors.items():
+            report.add(
+                Figure(
+                    f"Floor: bare Flask + Jinja, {kind}'s HTML",
+                    posts,
+                    where,
+                    f"{m.load.rate:,.0f} req/s (p50 {ms(m.load.p50)}, p99 {ms(m.load.p99)})",
+                )
+            )
+        env = {
+            ENV_DATABASE: url,
+            ENV_BACKEND: backend,
+            ENV_INDEX: str(index_dir),
+            ENV_INSTANCE: str(instance),
+            ENV_REDIS: redis or "",
+        }
+        firsts: dict[str, float] = {}
+        with served(
+            "tests.benchmarks.pages:served_app()",
+            env,
+            "/forum/",
+            folder / "forum.log",
+            workers=workers,
+            processes=processes,
+        ) as forum:
+            for name, urls in pages.items():
+                m = measure(forum.port, urls, seconds, folder)
+                kind = name.split(",")[0]
+                figure = f"{m.load.rate:,.1f} req/s"
+                target, met = "—", None
+                if kind in floors:
+                    ratio = m.load.rate / floors[kind].load.rate
+                    figure += f" = {ratio:.2f}× floor"
+                    target, met = "≥ 0.5× floor", ratio >= 0.5
+                figure += (
+                    f" (p50 {ms(m.load.p50)}, p99 {ms(m.load.p99)}; alone {ms(m.single)}"
+                    f"{f'; {m.load.errors} errors' if m.load.errors else ''})"
+                )
+                if name.endswith("first"):
+                    firsts[kind] = m.load.p50
+                elif name.endswith("last"):
+                    slower = m.load.p50 / firsts[kind]
+                    figure += f"; p50 {slower:.2f}× the first page's"
+                    if database == "postgresql":
+                        target = "≥ 0.5× floor; p50 ≤ 1.5× first page's"
+                        met = bool(met) and slower <= 1.5
+                report.add(Figure(f"{name.capitalize()}", posts, where, figure, target, met))
+            rss = [peak_rss(pid) or 0 for pid in forum.workers()]
+        statements = ", ".join(f"{name} {n}" for name, n in counts.items())
+        report.add(
+            Figure(
+                "SQL statements per page (anonymous)",
+                posts,
+                label,
+                statements,
+                "≤ 5",
+                max(counts.values()) <= 5,
+            )
+        )
+        report.add(
+            Figure(
+                "Peak memory per worker (VmHWM)",
+                posts,
+                where,
+                ", ".join(f"{n / MIB:.0f} MiB" for n in rss),
+                "≤ 60 MiB",
+                max(rss) <= 60 * MIB,
+            )
+        )
+
+
+@click.command()
+@database_options
+@click.option(
+    "--sizes",
+    default="10000,100000,1000000",
+    show_default=True,
+    help="Posts in each forum, comma-separated.",
+)
+@click.option("--seconds", default=10, show_default=True, help="Length of each load run.")
+@click.option("--workers", default=1, show_default=True, help="gunicorn sync workers.")
+@click.option(
+    "--processes", default=1, show_default=True, help="gunicorn masters sharing one port."
+)
+@click.option("--redis", default=None, help="Rate limits and task queue in this Redis.")
+@click.option("--whoosh-up-to", default=100_000, show_default=True)
+@click.option("--seed", default=2026, show_default=True)
+def main(
+    database: str,
+    server: str,
+    sizes: str,
+    seconds: int,
+    workers: int,
+    processes: int,
+    redis: str | None,
+    whoosh_up_to: int,
+    seed: int,
+) -> None:
+    """Measure the pages people read most against a bare Flask + Jinja floor."""
+    began = time.monotonic()
+    load_before = load_average()
+    version = postgres_version(server) if database == "postgresql" else None
+    report = Report()
+    counts = [int(n.replace("_", "")) for n in sizes.split(",") if n.strip()]
+    with tempfile.TemporaryDirectory(prefix="civicforum-pages-") as tmp:
+        for posts in counts:
+            measure_size(
+                report,
+                posts=posts,
+                database=database,
+                server=server,
+                folder=Path(tmp) / f"forum-{posts}",
+                seed=seed,
+                seconds=seconds,
+                workers=workers,
+                processes=processes,
+                redis=redis,
+                whoosh_up_to=whoosh_up_to,
+            )
+    client = tool_version(["wrk", "--version"]) if shutil.which("wrk") else None
+    client = (client.split(" [")[0] if client else None) or "a Python thread-pool client"
+    click.echo(f"\n### Page benchmark ({database}, {sizes} posts)\n")
+    click.echo(report.table())
+    click.echo(f"\nMachine: {machine(version, client)}.")
+    click.echo(
+        f"Load average (1/5/15 min) before the run {load_before}, after it {load_average()}."
+    )
+    click.echo(
+        f"Each load run: {seconds} s, 8 connections, as an anonymous reader; {PER_PAGE} posts "
+        f"or topics to a page."
+    )
+    for note in report.notes:
+        click.echo(f"- {note}")
+    click.echo(f"\nWhole run: {(time.monotonic() - began) / 60:.1f} minutes.")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
