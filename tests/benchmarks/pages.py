@@ -23,7 +23,8 @@ left out above ``--whoosh-up-to`` posts, where the README says it no longer fits
 4. reads the peak memory (``VmHWM``) of every gunicorn worker.
 
 ``--redis redis://127.0.0.1:6379/0`` puts the rate-limit counters and the task queue in
-Redis, as a site on several machines does (use it with ``--processes 2``). The targets
+Redis, as a site on several machines does (use it with ``--processes 2``). ``--profile``
+prints where each page's time goes (pyinstrument, in the benchmark's own process). The targets
 (1 sync worker, 8 connections) are printed beside the figures; see the README's
 "Pages under load".
 """
@@ -238,6 +239,21 @@ def statements_per_page(app: Flask, pages: dict[str, list[str]]) -> dict[str, in
     return counts
 
 
+def profile_pages(app: Flask, pages: dict[str, list[str]]) -> None:
+    """Where a request's time goes: pyinstrument over 30 requests of each page, in the
+    benchmark's own process, printed to standard error."""
+    from pyinstrument import Profiler
+
+    client = app.test_client()
+    for name, urls in pages.items():
+        profiler = Profiler(interval=0.0005)
+        with profiler:
+            for n in range(30):
+                client.get(urls[n % len(urls)])
+        say(f"\n-- profile: {name} (30 requests) --")
+        say(profiler.output_text(unicode=True, color=False))
+
+
 def floor_pages(app: Flask, pages: dict[str, list[str]], folder: Path) -> None:
     """The HTML of the topic page and the topic list, for the floor app."""
     client = app.test_client()
@@ -280,6 +296,7 @@ def measure_size(
     processes: int,
     redis: str | None,
     whoosh_up_to: int,
+    profile: bool,
 ) -> None:
     folder.mkdir(parents=True)
     say(f"\n== A forum of {posts:,} posts on {database} ==")
@@ -307,6 +324,8 @@ def measure_size(
                     f"--whoosh-up-to {whoosh_up_to:,}: the index would take long to build)."
                 )
             counts = statements_per_page(app, pages)
+            if profile:
+                profile_pages(app, pages)
             floor_pages(app, pages, folder / "floor")
         finally:
             app.extensions["civicforum"].engine.dispose()
@@ -413,6 +432,7 @@ def measure_size(
 @click.option("--redis", default=None, help="Rate limits and task queue in this Redis.")
 @click.option("--whoosh-up-to", default=100_000, show_default=True)
 @click.option("--seed", default=2026, show_default=True)
+@click.option("--profile", is_flag=True, help="pyinstrument profiles of each page, to stderr.")
 def main(
     database: str,
     server: str,
@@ -423,6 +443,7 @@ def main(
     redis: str | None,
     whoosh_up_to: int,
     seed: int,
+    profile: bool,
 ) -> None:
     """Measure the pages people read most against a bare Flask + Jinja floor."""
     began = time.monotonic()
@@ -444,6 +465,7 @@ def main(
                 processes=processes,
                 redis=redis,
                 whoosh_up_to=whoosh_up_to,
+                profile=profile,
             )
     client = tool_version(["wrk", "--version"]) if shutil.which("wrk") else None
     client = (client.split(" [")[0] if client else None) or "a Python thread-pool client"
