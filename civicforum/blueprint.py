@@ -86,14 +86,12 @@ def _refuse_impossible_ids(endpoint: str | None, values: dict[str, Any] | None) 
 
 def _template_context() -> dict[str, Any]:
     forum = state()
+    locale = i18n.get_locale()
     return {
         "csrf_token": generate_csrf,
-        "_": i18n.gettext,
-        "gettext": i18n.gettext,
-        "ngettext": i18n.ngettext,
-        "_html": i18n.markup_gettext,
+        **i18n.template_functions(locale),
         "civicforum_base_template": forum.settings.base_template,
-        "civicforum_locale": i18n.get_locale(),
+        "civicforum_locale": locale,
         "cf_settings": forum.settings,
         "cf_actor": forum.identity.current_actor(),
         "cf_signed_in_by_host": forum.identity.signed_in_by_host,

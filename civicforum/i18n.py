@@ -9,7 +9,7 @@ choice (a callable given to ``CivicForum(locale_selector=...)``), the browser's
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -95,6 +95,29 @@ def gettext(message: str, **variables: Any) -> str:
 def ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
     variables.setdefault("num", n)
     return translations(get_locale()).ungettext(singular, plural, n) % variables
+
+
+@cache
+def template_functions(locale: str) -> dict[str, Callable[..., Any]]:
+    """``_``, ``gettext``, ``ngettext`` and ``_html`` for templates, bound to one language's
+    catalogue: a page calls them hundreds of times, and each call would otherwise look up
+    the request's language again. The templates get them for the language of the moment
+    they are rendered in (see :func:`in_language`)."""
+    catalogue = translations(locale)
+
+    def gettext_(message: str, **variables: Any) -> str:
+        text = catalogue.ugettext(message)
+        return text % variables if variables else text
+
+    def ngettext_(singular: str, plural: str, n: int, **variables: Any) -> str:
+        variables.setdefault("num", n)
+        return catalogue.ungettext(singular, plural, n) % variables
+
+    def markup_gettext_(message: str, **variables: Any) -> Markup:
+        translated = escape(catalogue.ugettext(message))
+        return Markup(translated) % variables  # noqa: S704 (escaped on the line above)
+
+    return {"_": gettext_, "gettext": gettext_, "ngettext": ngettext_, "_html": markup_gettext_}
 
 
 def lazy_gettext(message: str, **variables: Any) -> LazyProxy:
