@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,6 +14,8 @@ from sqlalchemy.orm import Session
 from civicforum.forum import queries, services
 from civicforum.forum.models import Membership, Post, Role, Topic
 from civicforum.identity.models import PublishAs
+from civicforum.moderation import premoderation
+from civicforum.moderation.premoderation import Premoderation
 
 from .conftest import LIMITS
 from .helpers import actor_of, add_member, form_token, sign_in
@@ -259,6 +262,76 @@ def test_every_page_of_a_topic_list_shows_each_topic_once_in_order(
         listed += [t.id for t in page.items]
     assert listed == expected
     assert page_count == -(-len(expected) // 5)
+
+
+@pytest.mark.parametrize("reply_count", [10, 11, 14, 18])
+def test_every_page_of_a_topic_shows_each_post_once_in_order(
+    app: Flask,
+    client: FlaskClient,
+    db: Session,
+    make_member,
+    make_community,  # type: ignore[no-untyped-def]
+    reply_count: int,
+) -> None:
+    """A visitor's later pages are read from the other end; a deleted post keeps its
+    place, a held one is not listed to them."""
+    app.config["CIVICFORUM_POSTS_PER_PAGE"] = 5
+    community = make_community("leesclub")
+    author = make_member("Ans")
+    add_member(db, community, author)
+    actor = actor_of(db, author)
+    topic = services.start_topic(
+        db,
+        actor,
+        community,
+        title="Een lang gesprek",
+        body="Bericht 0",
+        publish_as=PublishAs.PSEUDONYM,
+        submission_token="t",
+        limits=LIMITS,
+    )
+    posts = [
+        services.reply(
+            db,
+            actor,
+            topic,
+            body=f"Bericht {n}",
+            publish_as=PublishAs.PSEUDONYM,
+            submission_token=f"r{n}",
+            limits=LIMITS,
+        )
+        for n in range(1, reply_count + 1)
+    ]
+    services.delete_post(db, actor, posts[3])
+    moderator = make_member("Mo")
+    add_member(db, community, moderator, Role.MODERATOR)
+    premoderation.set_premoderation(
+        db, actor_of(db, moderator), community, Premoderation(hold_everything=True)
+    )
+    held = services.reply(
+        db,
+        actor,
+        topic,
+        body="Nog even wachten",
+        publish_as=PublishAs.PSEUDONYM,
+        submission_token="held",
+        limits=LIMITS,
+    )
+    assert held.held
+    published = [
+        p.id for p in db.scalars(select(Post).where(Post.topic_id == topic.id, ~Post.held))
+    ]
+    pages = -(-len(published) // 5)
+
+    def listed() -> list[int]:
+        ids = []
+        for number in range(1, pages + 1):
+            html = text(client.get(f"/forum/t/{topic.id}/?page={number}", headers=EN))
+            ids += [int(n) for n in re.findall(r'<li class="cf-post" id="post-(\d+)"', html)]
+        return ids
+
+    assert listed() == published
+    assert client.get(f"/forum/t/{topic.id}/?page={pages + 1}").status_code == 404
 
 
 @pytest.mark.parametrize("page", ["0", "-1", "abc", "3", "99999999999999", "1.5", "%00", "²", "%C2%B2"])

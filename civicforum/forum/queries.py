@@ -130,6 +130,8 @@ def topic_posts(
     page: int,
     per_page: int,
     listed: ColumnElement[bool] | None = None,
+    *,
+    exact_count: bool = False,
 ) -> Page[Post]:
     """Posts in the order written; deleted and hidden ones keep their place so permalinks
     hold.
@@ -137,20 +139,28 @@ def topic_posts(
     :param listed: which posts the reader may see listed,
         :func:`civicforum.policy.listed_posts_clause`; without it, posts held for approval
         are left out for everyone. Pages are counted by the published posts.
+    :param exact_count: the topic's post count is exactly what ``listed`` lists
+        (:func:`civicforum.policy.lists_published_posts_only`): pages in the later half are
+        then read from the other end, so the last page of a long topic costs what the first
+        does instead of an OFFSET past every post before it.
     """
     check_page_number(page)
-    count = _page_count(topic.post_count, per_page)
+    total = topic.post_count
+    count = _page_count(total, per_page)
     if page > count:
         raise NotFound(_("There is no such page."))
     query = (
         select(Post)
         .where(Post.topic_id == topic.id, Post.held.is_(False) if listed is None else listed)
         .options(joinedload(Post.author))
-        .order_by(Post.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
     )
-    return Page(list(db.scalars(query)), page, count)
+    skipped = (page - 1) * per_page
+    if not exact_count or skipped <= total // 2:
+        query = query.order_by(Post.id).limit(per_page).offset(skipped)
+        return Page(list(db.scalars(query)), page, count)
+    shown_here = min(per_page, total - skipped)
+    query = query.order_by(Post.id.desc()).limit(shown_here).offset(total - skipped - shown_here)
+    return Page(list(db.scalars(query))[::-1], page, count)
 
 
 def get_post(db: Session, post_id: int) -> Post:

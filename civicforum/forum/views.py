@@ -106,6 +106,7 @@ def topic_page(topic_id: int) -> str:
         page_number(),
         state().settings.posts_per_page,
         listed=policy.listed_posts_clause(actor, topic.community),
+        exact_count=policy.lists_published_posts_only(actor, topic.community),
     )
     return render_template(
         "civicforum/topic.html",
@@ -192,9 +193,10 @@ def membership_requests(slug: str) -> Any:
     form = ConfirmForm()
     if form.validate_on_submit():
         raw = request.form.get("membership", "")
+        # Longer numbers name no membership, and the database could not even compare them.
         membership = db.scalar(
             select(Membership).where(
-                Membership.id == (int(raw) if raw.isdecimal() else -1),
+                Membership.id == (int(raw) if raw.isdecimal() and len(raw) <= 9 else -1),
                 Membership.community_id == community.id,
             )
         )

@@ -119,6 +119,9 @@ from .forum import (
 from .forum import (
     listed_topics_clause as listed_topics_clause,
 )
+from .forum import (
+    lists_published_posts_only as lists_published_posts_only,
+)
 from .moderation import (
     APPEAL_MONTHS as APPEAL_MONTHS,
 )

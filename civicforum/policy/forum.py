@@ -173,6 +173,12 @@ def listed_topics_clause(actor: Actor, community: Community) -> ColumnElement[bo
     return or_(Topic.held.is_(False), Topic.author_id == actor.member_id)
 
 
+def lists_published_posts_only(actor: Actor, community: Community) -> bool:
+    """Whether the actor's topic pages list published posts only (no held ones): then a
+    topic's post count is exactly the number of posts listed to them."""
+    return actor.member_id is None and not is_moderator(actor, community)
+
+
 def listed_posts_clause(actor: Actor, community: Community) -> ColumnElement[bool]:
     """Posts a topic page lists for the actor: held ones to their author and moderators.
     Hidden posts are listed for everyone and keep their place; :func:`can_view_post` says
