@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import case, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import policy
 from ..clock import now
+from ..db import UTCDateTime
 from ..errors import NotAllowed, NotFound, ServiceError
 from ..events import (
     MemberJoined,
@@ -426,7 +427,12 @@ def reply(
     db.add(post)
     if not held:
         topic.post_count = Topic.post_count + 1
-        topic.last_posted_at = moment
+        # Two replies written at once may commit in the other order than their moments
+        # were taken: the topic's last activity only moves forward, to its newest reply.
+        latest = literal(moment, UTCDateTime())
+        topic.last_posted_at = case(
+            (Topic.last_posted_at < latest, latest), else_=Topic.last_posted_at
+        )
     try:
         db.flush()
         if not held:
