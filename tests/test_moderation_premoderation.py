@@ -13,6 +13,7 @@ from civicforum.events import PostHeld, PostPublished, TopicCreated
 from civicforum.extension import state
 from civicforum.forum import queries
 from civicforum.forum import services as forum_services
+from civicforum.forum.models import Role
 from civicforum.identity.models import Member, PublishAs
 from civicforum.moderation import measures, premoderation
 from civicforum.moderation.measures import Grounds, Target
@@ -160,3 +161,33 @@ def test_settings_are_for_moderators_and_bounded(db: Session, world: ModerationW
         hold(db, world, Premoderation(hold_first_posts=-1))
     assert refused.value.field == "hold_first_posts"
     assert premoderation.premoderation(db, world.community) == Premoderation()
+
+
+def test_a_community_page_counts_the_topics_each_reader_is_listed(
+    db: Session, world: ModerationWorld, make_member, make_community  # type: ignore[no-untyped-def]
+) -> None:
+    """The count made with the community (for its page numbers) agrees with the list:
+    held topics count for their starter and the moderators only, and a moderator of
+    another community counts them here no more than a reader does."""
+    hold(db, world, Premoderation(hold_everything=True))
+    new_topic(db, world, world.author, "Nog niet zichtbaar")
+    elsewhere = make_community("elders")
+    other_moderator = make_member("Elders")
+    add_member(db, elsewhere, other_moderator, Role.MODERATOR)
+    add_member(db, world.community, other_moderator)
+    for member, expected in [
+        (None, 1),
+        (world.reader, 1),
+        (other_moderator, 1),
+        (world.author, 2),
+        (world.moderator, 2),
+        (world.admin, 2),
+    ]:
+        actor = actor_of(db, member)
+        community, total = queries.community_and_topic_count(
+            db, "leesclub", policy.listed_topics_clause(actor)
+        )
+        listed = queries.community_topics(
+            db, community, 1, 20, policy.listed_topics_clause(actor, community)
+        )
+        assert total == len(listed.items) == expected, member

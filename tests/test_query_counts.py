@@ -121,13 +121,39 @@ def test_topic_and_community_pages_do_not_grow_with_content(
     assert counts["community-small"] == counts["community-large"], counts
     assert counts["topic-small"] == counts["topic-large"], counts
     # Who is asking (member, their account's stamp, memberships, attributes), then the
-    # page itself (its community or topic, a count for the page numbers, the rows).
-    # Moderation adds whether the moderators have something new for the reader, and
-    # beside a community its house rules and help resources.
+    # page itself (its community with the count for the page numbers, or its topic; the
+    # rows). Moderation adds whether the moderators have something new for the reader,
+    # and beside a community its house rules and help resources (one statement).
     # The events plugin adds what is coming up, whether the reader may organise (or which
     # event a topic is about), and the reader's unseen notices.
     # Their pace adds whether they follow the community or topic (their preferences come
     # with the member). Federation adds, beside a community, whether it was ever
     # switched on (for the link to its federation page).
-    assert counts["community-large"] <= (15 if with_events else 11), counts
+    assert counts["community-large"] <= (13 if with_events else 9), counts
     assert counts["topic-large"] <= (12 if with_events else 9), counts
+
+
+@pytest.mark.parametrize("app_config", [{}], ids=["every-built-in-plugin"])
+def test_a_visitor_s_pages_take_at_most_five_statements(
+    app: Flask,
+    app_config: dict[str, Any],
+    db: Session,
+    make_member,
+    make_community,  # type: ignore[no-untyped-def]
+) -> None:
+    """What most readers get: a visitor who is not signed in, every built-in plugin on."""
+    community = make_community("groot")
+    topic_id = fill(db, make_member, community, topics=30, replies=25, people=8)
+    plan_events(db, make_member, community, 12)
+    visitor = app.test_client()
+    for url in [
+        "/forum/c/groot/",
+        "/forum/c/groot/?page=2",
+        f"/forum/t/{topic_id}/",
+        f"/forum/t/{topic_id}/?page=2",
+        "/forum/c/groot/events/",
+    ]:
+        assert visitor.get(url).status_code == 200
+        with counting(app) as statements:
+            assert visitor.get(url).status_code == 200
+        assert len(statements) <= 5, (url, statements)

@@ -14,7 +14,15 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..errors import NotFound
 from ..i18n import gettext as _
-from .models import Community, Membership, MembershipStatus, Post, PostRevision, Topic
+from .models import (
+    SLUG_MAX,
+    Community,
+    Membership,
+    MembershipStatus,
+    Post,
+    PostRevision,
+    Topic,
+)
 
 T = TypeVar("T")
 # Page numbers beyond this are refused before any query: nobody pages that far, and a
@@ -82,8 +90,10 @@ def community_topics(
     page: int,
     per_page: int,
     listed: ColumnElement[bool] | None = None,
+    total: int | None = None,
 ) -> Page[Topic]:
-    """Topics by latest activity; two statements whatever the number of topics.
+    """Topics by latest activity; two statements whatever the number of topics, one when
+    the count of topics listed comes with the community (:func:`community_and_topic_count`).
 
     :param listed: which topics the reader may see listed,
         :func:`civicforum.policy.listed_topics_clause`; without it, topics held for
@@ -91,10 +101,13 @@ def community_topics(
     """
     check_page_number(page)
     shown = Topic.held.is_(False) if listed is None else listed
-    total = (
-        db.scalar(select(func.count(Topic.id)).where(Topic.community_id == community.id, shown))
-        or 0
-    )
+    if total is None:
+        total = (
+            db.scalar(
+                select(func.count(Topic.id)).where(Topic.community_id == community.id, shown)
+            )
+            or 0
+        )
     count = _page_count(total, per_page)
     if page > count:
         raise NotFound(_("There is no such page."))
@@ -113,6 +126,29 @@ def community_topics(
     query = query.order_by(Topic.last_posted_at.asc(), Topic.id.asc())
     rows = list(db.scalars(query.limit(shown_here).offset(total - skipped - shown_here)))
     return Page(rows[::-1], page, count)
+
+
+def community_and_topic_count(
+    db: Session, slug: str, listed: ColumnElement[bool]
+) -> tuple[Community, int]:
+    """A community and how many of its topics ``listed`` lists, with one statement (for
+    its page, which needs both).
+
+    :param listed: :func:`civicforum.policy.listed_topics_clause` without a community.
+    :raises NotFound: for a slug that names no community.
+    """
+    if len(slug) > SLUG_MAX or "\x00" in slug:
+        raise NotFound(_("There is no such community."))
+    topics = (
+        select(func.count(Topic.id))
+        .where(Topic.community_id == Community.id, listed)
+        .correlate(Community)
+        .scalar_subquery()
+    )
+    row = db.execute(select(Community, topics).where(Community.slug == slug)).first()
+    if row is None:
+        raise NotFound(_("There is no such community."))
+    return row[0], row[1] or 0
 
 
 def get_topic(db: Session, topic_id: int) -> Topic:

@@ -69,7 +69,9 @@ def index() -> str:
 def community_page(slug: str) -> str:
     db = db_session()
     actor = current_actor()
-    community = services.get_community(db, slug)
+    community, total = queries.community_and_topic_count(
+        db, slug, policy.listed_topics_clause(actor)
+    )
     readable = policy.can_view_community(actor, community)
     topics = None
     if readable:
@@ -79,6 +81,7 @@ def community_page(slug: str) -> str:
             page_number(),
             state().settings.topics_per_page,
             listed=policy.listed_topics_clause(actor, community),
+            total=total,
         )
     elif request.args.get("page", "1") != "1":
         abort(404)

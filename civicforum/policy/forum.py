@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, or_, true
 
-from ..forum.models import Community, Post, Topic
+from ..forum.models import Community, Post, Role, Topic
 from ..i18n import lazy_gettext as _l
 from .base import (
     ALLOW,
+    MODERATING_ROLES,
     Actor,
     Verdict,
     _deny,
@@ -164,13 +165,27 @@ def can_see_account_behind(actor: Actor, post: Post) -> bool:
     return is_moderator(actor, post.topic.community)
 
 
-def listed_topics_clause(actor: Actor, community: Community) -> ColumnElement[bool]:
-    """Topics a community's list shows the actor: held ones to their starter and moderators."""
-    if is_moderator(actor, community):
+def listed_topics_clause(actor: Actor, community: Community | None = None) -> ColumnElement[bool]:
+    """Topics a community's list shows the actor: held ones to their starter and moderators.
+
+    Without a community, the same for topics of whichever community they are in (a count
+    made in the statement that finds the community)."""
+    if community is not None and is_moderator(actor, community):
         return true()
-    if actor.member_id is None:
-        return Topic.held.is_(False)
-    return or_(Topic.held.is_(False), Topic.author_id == actor.member_id)
+    if community is None and actor.is_site_admin:
+        return true()
+    shown: list[ColumnElement[bool]] = [Topic.held.is_(False)]
+    if actor.member_id is not None:
+        shown.append(Topic.author_id == actor.member_id)
+    if community is None:
+        moderated = [
+            community_id
+            for community_id, membership in actor.memberships.items()
+            if membership.is_active and Role(membership.role) in MODERATING_ROLES
+        ]
+        if moderated:
+            shown.append(Topic.community_id.in_(moderated))
+    return or_(*shown) if len(shown) > 1 else shown[0]
 
 
 def lists_published_posts_only(actor: Actor, community: Community) -> bool:
