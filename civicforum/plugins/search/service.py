@@ -70,9 +70,14 @@ def search(
     *,
     per_page: int,
     timezone: str,
+    every_community: list[Community] | None = None,
 ) -> Answer:
+    """:param every_community: every community there is, when the caller has them already
+    (the search page lists them in its form)."""
     if question.community is not None:
         communities = [question.community]
+    elif every_community is not None:
+        communities = every_community
     else:
         communities = list(db.scalars(select(Community).order_by(Community.name)))
     scope = policy.search_scope(actor, communities)

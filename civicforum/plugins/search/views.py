@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from ... import policy
@@ -48,11 +49,8 @@ def _page(community: Community | None) -> tuple[str, int]:
     actor = current_actor()
     indexer = indexer_of(current_app)
     forum = state()
-    readable = [
-        c
-        for c in db.query(Community).order_by(Community.name)
-        if policy.can_view_community(actor, c)
-    ]
+    every_community = list(db.scalars(select(Community).order_by(Community.name)))
+    readable = [c for c in every_community if policy.can_view_community(actor, c)]
     kinds = [kind for source in indexer.sources for kind in source.kinds]
     # Control characters (a NUL byte) cannot be part of any text: they are dropped.
     args = MultiDict(
@@ -89,6 +87,7 @@ def _page(community: Community | None) -> tuple[str, int]:
                 question,
                 per_page=int(forum.settings.extra[PER_PAGE_KEY]),
                 timezone=forum.settings.timezone,
+                every_community=every_community,
             )
             if answer.page is None and answer.message and page > 1:
                 status = 404
