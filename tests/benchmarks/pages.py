@@ -4,7 +4,8 @@ bare Flask + Jinja page with the same HTML. It prints figures and asserts none.
 Run it from the repository root::
 
     .venv/bin/python -m tests.benchmarks.pages [--database sqlite|postgresql]
-        [--sizes 10000,100000,1000000] [--seconds 10] [--workers 1] [--processes 1]
+        [--sizes 10000,100000,1000000] [--seconds 10] [--setups 1x1,4x1,2x2]
+        [--redis redis://127.0.0.1:6379/0]
 
 For each size it seeds one Dutch community in bulk (``tests/benchmarks/seeding.py``: the
 rows ``start_topic`` and ``reply`` store, one topic holding 1% of the posts so its last
@@ -13,8 +14,9 @@ the search index (Whoosh on SQLite, PostgreSQL full-text search on PostgreSQL; W
 left out above ``--whoosh-up-to`` posts, where the README says it no longer fits), then:
 
 1. counts the SQL statements each page makes for an anonymous reader;
-2. serves the forum with gunicorn (``--workers`` sync workers, ``--processes`` gunicorn
-   masters sharing one port through ``SO_REUSEPORT``) and drives each page with wrk
+2. serves the forum with gunicorn in each of ``--setups`` in turn (``WxP``: W sync
+   workers in each of P gunicorn masters sharing one port through ``SO_REUSEPORT``, as
+   several hosts behind a load balancer) and drives each page with wrk
    (8 connections; a Python client when wrk is missing) for ``--seconds``: the topic
    page (50 posts) first and last, the community's topic list (50 topics) first and last,
    search (rotating 60 queries) and the event agenda;
@@ -23,10 +25,10 @@ left out above ``--whoosh-up-to`` posts, where the README says it no longer fits
 4. reads the peak memory (``VmHWM``) of every gunicorn worker.
 
 ``--redis redis://127.0.0.1:6379/0`` puts the rate-limit counters and the task queue in
-Redis, as a site on several machines does (use it with ``--processes 2``). ``--profile``
-prints where each page's time goes (pyinstrument, in the benchmark's own process). The targets
-(1 sync worker, 8 connections) are printed beside the figures; see the README's
-"Pages under load".
+Redis, as a site on several machines does (use it with setups of several masters).
+``--profile`` prints where each page's time goes (pyinstrument, in the benchmark's own
+process). The targets (1 sync worker, 8 connections) are printed beside the figures; see
+the README's "Pages under load".
 """
 
 from __future__ import annotations
@@ -292,8 +294,7 @@ def measure_size(
     folder: Path,
     seed: int,
     seconds: int,
-    workers: int,
-    processes: int,
+    setups: list[tuple[int, int]],
     redis: str | None,
     whoosh_up_to: int,
     profile: bool,
@@ -333,10 +334,7 @@ def measure_size(
             f"  long topic {world.long_topic}: {world.topic_pages} pages; "
             f"{world.topics:,} topics: {world.list_pages} pages"
         )
-        setup = f"{workers} worker{'s' if workers > 1 else ''}" + (
-            f" × {processes} processes" if processes > 1 else ""
-        )
-        where = f"{label}, {setup}"
+        where = label
         env = {ENV_FLOOR: str(folder / "floor")}
         with served(
             "tests.benchmarks.pages:floor_app()", env, "/ready", folder / "floor.log"
@@ -350,7 +348,7 @@ def measure_size(
                 Figure(
                     f"Floor: bare Flask + Jinja, {kind}'s HTML",
                     posts,
-                    where,
+                    f"{where}, 1 worker",
                     f"{m.load.rate:,.0f} req/s (p50 {ms(m.load.p50)}, p99 {ms(m.load.p99)})",
                 )
             )
@@ -361,38 +359,68 @@ def measure_size(
             ENV_INSTANCE: str(instance),
             ENV_REDIS: redis or "",
         }
-        firsts: dict[str, float] = {}
-        with served(
-            "tests.benchmarks.pages:served_app()",
-            env,
-            "/forum/",
-            folder / "forum.log",
-            workers=workers,
-            processes=processes,
-        ) as forum:
-            for name, urls in pages.items():
-                m = measure(forum.port, urls, seconds, folder)
-                kind = name.split(",")[0]
-                figure = f"{m.load.rate:,.1f} req/s"
-                target, met = "—", None
-                if kind in floors:
-                    ratio = m.load.rate / floors[kind].load.rate
-                    figure += f" = {ratio:.2f}× floor"
-                    target, met = "≥ 0.5× floor", ratio >= 0.5
-                figure += (
-                    f" (p50 {ms(m.load.p50)}, p99 {ms(m.load.p99)}; alone {ms(m.single)}"
-                    f"{f'; {m.load.errors} errors' if m.load.errors else ''})"
+        single: dict[str, float] = {}
+        for workers, processes in setups:
+            shared = processes > 1 and redis is None
+            if shared:
+                say("  warning: several processes without --redis keep rate limits apart")
+            setup = f"{workers} worker{'s' if workers > 1 else ''}" + (
+                f" × {processes} processes" if processes > 1 else ""
+            )
+            here = f"{where}, {setup}"
+            firsts: dict[str, Measured] = {}
+            with served(
+                "tests.benchmarks.pages:served_app()",
+                env,
+                "/forum/",
+                folder / "forum.log",
+                workers=workers,
+                processes=processes,
+            ) as forum:
+                for name, urls in pages.items():
+                    m = measure(forum.port, urls, seconds, folder)
+                    kind = name.split(",")[0]
+                    figure = f"{m.load.rate:,.1f} req/s"
+                    target, met = "—", None
+                    if workers * processes == 1:
+                        single[name] = m.load.rate
+                        if kind in floors:
+                            ratio = m.load.rate / floors[kind].load.rate
+                            figure += f" = {ratio:.2f}× floor"
+                            target, met = "≥ 0.5× floor", ratio >= 0.5
+                    elif name in single:
+                        figure += f" = {m.load.rate / single[name]:.1f}× 1 worker"
+                    figure += (
+                        f" (p50 {ms(m.load.p50)}, p99 {ms(m.load.p99)}; alone {ms(m.single)}"
+                        f"{f'; {m.load.errors} errors' if m.load.errors else ''})"
+                    )
+                    report.add(Figure(name.capitalize(), posts, here, figure, target, met))
+                    if name.endswith("first"):
+                        firsts[kind] = m
+                    elif name.endswith("last") and workers * processes == 1:
+                        first = firsts[kind]
+                        slower = m.load.p50 / first.load.p50
+                        report.add(
+                            Figure(
+                                f"{kind.capitalize()}: last page's p50 ÷ first page's",
+                                posts,
+                                here,
+                                f"{slower:.2f}× (alone: {m.single / first.single:.2f}×)",
+                                "≤ 1.5× (PostgreSQL)" if database == "postgresql" else "—",
+                                slower <= 1.5 if database == "postgresql" else None,
+                            )
+                        )
+                rss = [peak_rss(pid) or 0 for pid in forum.workers()]
+            report.add(
+                Figure(
+                    "Peak memory per worker (VmHWM)",
+                    posts,
+                    here,
+                    ", ".join(f"{n / MIB:.0f} MiB" for n in rss),
+                    "≤ 60 MiB",
+                    max(rss) <= 60 * MIB,
                 )
-                if name.endswith("first"):
-                    firsts[kind] = m.load.p50
-                elif name.endswith("last"):
-                    slower = m.load.p50 / firsts[kind]
-                    figure += f"; p50 {slower:.2f}× the first page's"
-                    if database == "postgresql":
-                        target = "≥ 0.5× floor; p50 ≤ 1.5× first page's"
-                        met = bool(met) and slower <= 1.5
-                report.add(Figure(f"{name.capitalize()}", posts, where, figure, target, met))
-            rss = [peak_rss(pid) or 0 for pid in forum.workers()]
+            )
         statements = ", ".join(f"{name} {n}" for name, n in counts.items())
         report.add(
             Figure(
@@ -404,16 +432,18 @@ def measure_size(
                 max(counts.values()) <= 5,
             )
         )
-        report.add(
-            Figure(
-                "Peak memory per worker (VmHWM)",
-                posts,
-                where,
-                ", ".join(f"{n / MIB:.0f} MiB" for n in rss),
-                "≤ 60 MiB",
-                max(rss) <= 60 * MIB,
-            )
-        )
+
+
+def parse_setups(text: str) -> list[tuple[int, int]]:
+    """``1x1,4x1,2x2``: workers × gunicorn masters sharing the port, in turn."""
+    setups = []
+    for part in text.split(","):
+        workers, _, processes = part.strip().partition("x")
+        try:
+            setups.append((int(workers), int(processes or 1)))
+        except ValueError:
+            raise click.BadParameter(f"{part!r} is not WORKERSxPROCESSES") from None
+    return setups
 
 
 @click.command()
@@ -425,9 +455,11 @@ def measure_size(
     help="Posts in each forum, comma-separated.",
 )
 @click.option("--seconds", default=10, show_default=True, help="Length of each load run.")
-@click.option("--workers", default=1, show_default=True, help="gunicorn sync workers.")
 @click.option(
-    "--processes", default=1, show_default=True, help="gunicorn masters sharing one port."
+    "--setups",
+    default="1x1",
+    show_default=True,
+    help="gunicorn sync workers × masters sharing one port, comma-separated (1x1,4x1,2x2).",
 )
 @click.option("--redis", default=None, help="Rate limits and task queue in this Redis.")
 @click.option("--whoosh-up-to", default=100_000, show_default=True)
@@ -438,8 +470,7 @@ def main(
     server: str,
     sizes: str,
     seconds: int,
-    workers: int,
-    processes: int,
+    setups: str,
     redis: str | None,
     whoosh_up_to: int,
     seed: int,
@@ -461,8 +492,7 @@ def main(
                 folder=Path(tmp) / f"forum-{posts}",
                 seed=seed,
                 seconds=seconds,
-                workers=workers,
-                processes=processes,
+                setups=parse_setups(setups),
                 redis=redis,
                 whoosh_up_to=whoosh_up_to,
                 profile=profile,
