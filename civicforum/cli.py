@@ -10,12 +10,10 @@ import sys
 from typing import IO
 
 import click
-from alembic.util import CommandError
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 
-from . import migrate
 from .curation.cli import information_cli
 from .demo import DEMO_PASSWORD, load_demo_data
 from .digests.cli import digests_cli
@@ -76,6 +74,10 @@ def _revisions(revisions: tuple[str, ...]) -> str:
 @click.argument("revision", default="heads")
 def db_upgrade(revision: str) -> None:
     """Create or update the forum's tables, up to REVISION (default: the newest)."""
+    from alembic.util import CommandError
+
+    from . import migrate  # alembic: loaded by these commands only
+
     engine = state().engine
     before = migrate.current(engine)
     click.echo(f"Database: {_where(engine)}")
@@ -95,6 +97,10 @@ def db_upgrade(revision: str) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def db_downgrade(revision: str, yes: bool) -> None:
     """Take the forum's tables back to REVISION; "base" removes them with all their data."""
+    from alembic.util import CommandError
+
+    from . import migrate  # alembic: loaded by these commands only
+
     engine = state().engine
     before = migrate.current(engine)
     click.echo(f"Database: {_where(engine)}")
@@ -111,6 +117,8 @@ def db_downgrade(revision: str, yes: bool) -> None:
 @db_cli.command("current")
 def db_current() -> None:
     """Show the revision the forum's tables are at, and whether it is the newest."""
+    from . import migrate  # alembic: loaded by these commands only
+
     engine = state().engine
     click.echo(f"Database: {_where(engine)}")
     click.echo(f"Current revision: {_revisions(migrate.current(engine))}")
@@ -123,6 +131,10 @@ def db_current() -> None:
 
 
 def _up_to_date(engine: Engine) -> bool:
+    from alembic.util import CommandError
+
+    from . import migrate  # alembic: loaded by these commands only
+
     try:
         return migrate.is_up_to_date(
             engine, version_locations=state().plugins.migration_locations()
@@ -133,6 +145,8 @@ def _up_to_date(engine: Engine) -> bool:
 
 def _require_tables(engine: Engine) -> None:
     """Refuse to write before the schema exists or while it lags behind the code."""
+    from . import migrate  # alembic: loaded by these commands only
+
     at = migrate.current(engine)
     # Tables made with create_all() (tests, quick trials) have no revision but do exist.
     if not at and not inspect(engine).has_table("cf_member"):
