@@ -3,8 +3,8 @@ gunicorn serves with two processes: every reply the site acknowledged is stored 
 once, nothing is stored twice, no answer is a server error, every topic's count and last
 activity agree with its posts, and search finds every reply.
 
-``CIVICFORUM_LOAD_SECONDS`` sets how long the members post (10 by default; the issue's
-figure is 30). The replies per second the site held are printed (``-s``) and kept as the
+``CIVICFORUM_LOAD_SECONDS`` sets how long the members post (10 by default, which keeps the
+suite short; the README's figures come from 30-second runs). The replies per second the site held are printed (``-s``) and kept as the
 test's ``replies_per_second`` property (``--junitxml``).
 """
 
