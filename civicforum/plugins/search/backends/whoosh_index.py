@@ -183,8 +183,9 @@ class WhooshBackend:
         # processes out, and threads wait here instead of timing out on it. Searchers
         # are opened under it too (see _searcher).
         self._writing = threading.Lock()
-        # (index generation, scope) -> the documents it lets through, oldest first.
-        self._scopes: dict[tuple[int, str], Any] = {}
+        # (index generation, its segments, scope) -> the documents it lets through,
+        # oldest first.
+        self._scopes: dict[tuple[int, tuple[str, ...], str], Any] = {}
 
     # -- opening ---------------------------------------------------------------------
 
@@ -331,8 +332,14 @@ class WhooshBackend:
     def _allowed(self, searcher: Searcher, scope: Query) -> Any:
         """The documents ``scope`` lets through, kept while the index is unchanged: most
         searches share a scope (everyone who is not signed in has the same), and
-        finding it walks every document."""
-        key = (searcher.ixreader.generation(), repr(scope))
+        finding it walks every document.
+
+        Kept by the index's segments, not by its generation alone: an index rebuilt
+        beside the old one (by this process or another) counts its generations from the
+        start again, and its documents' numbers mean other documents."""
+        reader = searcher.ixreader
+        segments = tuple(segment.segment_id() for segment in reader.segments() or ())
+        key = (reader.generation(), segments, repr(scope))
         with self._opening:
             found = self._scopes.get(key)
         if found is None:
