@@ -94,6 +94,15 @@ def peak_rss(pid: int) -> int | None:
     return None
 
 
+def _no_control_socket() -> list[str]:
+    """gunicorn 27 opens a control socket at one path in the home folder: several masters
+    (or a site's own gunicorn) would take it from each other."""
+    from gunicorn import config
+
+    names = {setting.name for setting in config.KNOWN_SETTINGS}
+    return ["--no-control-socket"] if "control_socket_disable" in names else []
+
+
 @contextlib.contextmanager
 def served(
     app: str,
@@ -120,6 +129,7 @@ def served(
         "--timeout=120",
         "--log-level=warning",
         *(["--reuse-port"] if processes > 1 else []),
+        *_no_control_socket(),
         app,
     ]
     masters: list[subprocess.Popen[bytes]] = []
