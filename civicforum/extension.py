@@ -8,6 +8,7 @@ was made with, so one ``CivicForum`` can serve several apps (the app-factory pat
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,8 @@ from .events import Event, deliver_after_commit
 from .pluginmanager import Plugins, build_plugin_manager
 from .settings import PLUGINS_KEY, PROXY_FIX_KEY, SPECS, Settings, load_settings, read_one
 from .tasks import TaskQueue, register_forum_tasks
+
+log = logging.getLogger(__name__)
 
 EXTENSION_KEY = "civicforum"
 
@@ -110,6 +113,18 @@ class CivicForum:
                 PROXY_FIX_KEY,
                 "the app's wsgi_app is a ProxyFix already; leave this setting out, "
                 "or remove that ProxyFix",
+            )
+        if settings.task_queue.startswith(("redis", "postgres")) and (
+            settings.ratelimit_storage_url.startswith("memory")
+        ):
+            # A shared queue says the site runs on several processes or machines; limits
+            # kept in each process's memory would then let through as many times the
+            # limit, and a signed activity from another server could be replayed.
+            log.warning(
+                "CIVICFORUM_RATELIMIT_STORAGE_URL is %s while CIVICFORUM_TASK_QUEUE is "
+                "shared: each process counts rate limits (and remembers federation "
+                "requests) on its own; give it the same Redis",
+                settings.ratelimit_storage_url,
             )
         url = settings.database_url or default_database_url(app.instance_path)
         engine = make_engine(url)

@@ -166,7 +166,7 @@ SPECS: tuple[Spec, ...] = (
         "CIVICFORUM_RATELIMIT_STORAGE_URL",
         "memory://",
         check.text(),
-        "Where rate-limit counters live, as a `limits` storage URL (`memory://`, `redis://...`). Use a shared store when the site runs several processes.",
+        "Where rate-limit counters live, as a `limits` storage URL (`memory://`, `redis://...`). Use a shared store when the site runs several processes (several gunicorn workers count as several): with `memory://` each process counts alone, so a limit lets through as many times as there are processes, and federation's replay check holds per process only. Start-up warns when the task queue is shared and this is `memory://`.",
     ),
     Spec(
         PROXY_FIX_KEY,

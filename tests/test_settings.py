@@ -118,3 +118,24 @@ def test_no_module_reads_a_civicforum_key_outside_the_settings_module() -> None:
         and re.search(r"[\"']CIVICFORUM_[A-Z_]+[\"']", path.read_text())
     ]
     assert offenders == []
+
+
+@pytest.mark.parametrize(
+    ("storage", "warned"),
+    [("memory://", True), ("redis://127.0.0.1:6379/12", False)],
+)
+def test_a_shared_task_queue_with_rate_limits_in_memory_is_warned_about_at_start_up(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, storage: str, warned: bool
+) -> None:
+    """A shared queue means several processes: limits each process counts alone would let
+    through as many times the limit."""
+    app = make(
+        tmp_path,
+        CIVICFORUM_TASK_QUEUE="redis://127.0.0.1:6379/12",
+        CIVICFORUM_TASK_WORKER=False,
+        CIVICFORUM_RATELIMIT_STORAGE_URL=storage,
+    )
+    with caplog.at_level("WARNING", logger="civicforum.extension"):
+        start(app)
+    said = [r.getMessage() for r in caplog.records if r.name == "civicforum.extension"]
+    assert any("CIVICFORUM_RATELIMIT_STORAGE_URL" in m for m in said) is warned, said
