@@ -75,7 +75,6 @@ PEAK_RSS_MIB = 150
 #: seed_forum's one member for every 40 posts, up to this many: its display names run out
 #: at 22,743 (57 first names, each with about 400 variants), and its name loop never
 #: ends after that; 15,000 leaves every first name room to spare.
-MAX_MEMBERS = 15_000
 #: How often the memory of a child and the processes it started is sampled.
 SAMPLE_SECONDS = 0.1
 
@@ -380,7 +379,7 @@ def measure(
     profile: bool,
     jobs: int | None = None,
 ) -> None:
-    from .seeding import create_schema, fresh_database, seed_forum
+    from .seeding import MAX_MEMBERS, create_schema, fresh_database, seed_forum
 
     where = "SQLite" if database == "sqlite" else "PostgreSQL"
     file = folder / f"{SLUG}.jsonl{'.gz' if compress else ''}"

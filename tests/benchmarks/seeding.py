@@ -34,6 +34,8 @@ ROWS_PER_STATEMENT = 1000
 #: Posts a text worker writes and renders at a time.
 TEXT_CHUNK = 500
 TWO_YEARS = dt.timedelta(days=730)
+#: Members of a seeded forum at most: ``plan_members`` runs out of names at 22,743.
+MAX_MEMBERS = 15_000
 
 
 # -- databases -----------------------------------------------------------------------------
@@ -253,8 +255,8 @@ def seed_forum(
 ) -> Seeded:
     """One Dutch community with ``posts`` posts, as ``start_topic`` and ``reply`` store them.
 
-    :param member_count: how many members write them; by default one for every 40 posts. The
-        names ``plan_members`` makes number 22,743: above about 600,000 posts, give fewer.
+    :param member_count: how many members write them; by default one for every 40 posts,
+        at most :data:`MAX_MEMBERS` (the names ``plan_members`` makes number 22,743).
     :param long_topic: posts in one long topic (see :func:`plan_forum`); its id is
         ``Seeded.long_topic_id``.
     """
@@ -262,7 +264,9 @@ def seed_forum(
     rng = random.Random(f"forum-{seed}-{posts}")  # noqa: S311
     end = dt.datetime.now(dt.UTC).replace(microsecond=0)
     _start_writer(seed)
-    members = plan_members(member_count or max(20, posts // 40), rng, end - TWO_YEARS)
+    members = plan_members(
+        member_count or min(max(20, posts // 40), MAX_MEMBERS), rng, end - TWO_YEARS
+    )
     topics, every = plan_forum(posts, members, rng, end, long_topic)
 
     context = multiprocessing.get_context("fork")
