@@ -2,8 +2,8 @@
 
 A message has a plain-text part always, an HTML part when there is one, and any extra
 headers (``List-Unsubscribe``). Sending is one blocking SMTP conversation with a short
-timeout; requests never wait on it except the password reset a visitor asked for, and
-everything else goes through the task queue, which tries again later.
+timeout; requests never wait on it: all mail goes through the task queue, which tries
+again later.
 """
 
 from __future__ import annotations

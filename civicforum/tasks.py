@@ -1,5 +1,5 @@
 """The forum's task queue: work that must not hold up a request, or that is tried again
-when it failed (an index write, a report's outcome mail, digests).
+when it failed (an index write, a report's outcome mail, a password-reset mail, digests).
 
 It is `huey <https://huey.readthedocs.io>`_, kept per app: by default its queue is a
 SQLite file in the app's instance folder and a worker thread in each web process runs the
@@ -195,13 +195,16 @@ class TaskQueue:
 
 def register_forum_tasks(app: Flask) -> None:
     """Register the tasks of the forum's own areas on ``app``'s queue: digests, the mail
-    to reporters, members' copies of their data and confirmations of their addresses (plugins register theirs in ``civicforum_app_ready``)."""
+    to reporters, password-reset mail, members' copies of their data and confirmations of
+    their addresses (plugins register theirs in ``civicforum_app_ready``)."""
     from .digests.tasks import register_tasks as register_digest_tasks
+    from .identity.reset import register_tasks as register_reset_tasks
     from .moderation.mailing import register_tasks as register_mail_tasks
     from .pace.address import register_tasks as register_pace_tasks
     from .privacy.tasks import register_tasks as register_privacy_tasks
 
     register_digest_tasks(app)
     register_mail_tasks(app)
+    register_reset_tasks(app)
     register_privacy_tasks(app)
     register_pace_tasks(app)

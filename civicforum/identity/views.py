@@ -2,30 +2,28 @@
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired
 
 from ..errors import ServiceError
 from ..extension import db_session, state
 from ..forum.forms import publish_as_choices
+from ..i18n import get_locale, ngettext
 from ..i18n import gettext as _
-from ..i18n import ngettext
 from ..policy import level_label
 from . import services
 from .attributes import attribute_label
 from .forms import RegisterForm, ResetForm, ResetRequestForm, SettingsForm, SignInForm, SignOutForm
-from .mail import MailError, send_mail
 from .models import LocalAccount, Member, PublishAs
 from .providers import session_stamp
+from .reset import ask_reset, serializer
 
 if TYPE_CHECKING:
     from ..pace.forms import AddressForm, PaceForm
 from .services import oidc_provider_key
 
-log = logging.getLogger(__name__)
 LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
 
 
@@ -52,10 +50,6 @@ def safe_next(target: str | None) -> str:
 def _require_local_accounts() -> None:
     if not state().settings.local_accounts:
         abort(404)
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(state().settings.secret_key, salt="civicforum.password-reset")
 
 
 def sign_in() -> Any:
@@ -146,28 +140,10 @@ def reset_request() -> Any:
     form = ResetRequestForm()
     sent = False
     if forum.settings.mail_enabled and form.validate_on_submit():
-        account = services.find_account(db_session(), form.email.data or "")
-        if account is not None:
-            token = _serializer().dumps([account.member_id, session_stamp(account.member)])
-            link = url_for("civicforum.reset", token=token, _external=True)
-            minutes = forum.settings.password_reset_max_age // 60
-            body = _(
-                "Someone (hopefully you) asked to reset the password of your account at %(site)s.\n\n"
-                "Choose a new password here, within %(minutes)d minutes:\n%(link)s\n\n"
-                "If it was not you, ignore this message: nothing changes.",
-                site=forum.settings.site_name,
-                minutes=minutes,
-                link=link,
-            )
-            try:
-                send_mail(forum.settings, account.email, _("Reset your password"), body)
-            except MailError as error:
-                log.error("password reset mail could not be sent: %s", error)
-                form.form_errors.append(
-                    _("The mail could not be sent just now. Please try again later.")
-                )
-                return render_template("civicforum/reset_request.html", form=form, sent=False), 503
-        # The same answer whether or not the address has an account: no one learns who is a member.
+        # The mail goes through the task queue: the page never waits on the mail server,
+        # and answers the same whether or not the address has an account and whether or
+        # not the server is up, so no one learns who is a member.
+        ask_reset(db_session(), form.email.data or "", get_locale())
         sent = True
     return render_template("civicforum/reset_request.html", form=form, sent=sent)
 
@@ -177,7 +153,9 @@ def reset_password(token: str) -> Any:
     forum = state()
     db = db_session()
     try:
-        member_id, stamp = _serializer().loads(token, max_age=forum.settings.password_reset_max_age)
+        member_id, stamp = serializer(forum.settings).loads(
+            token, max_age=forum.settings.password_reset_max_age
+        )
     except SignatureExpired:
         return render_template("civicforum/reset_invalid.html", expired=True), 400
     except (BadSignature, ValueError, TypeError):
