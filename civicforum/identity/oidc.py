@@ -17,19 +17,17 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import requests
-from authlib.integrations.base_client.errors import OAuthError
-from authlib.integrations.requests_client import OAuth2Session
-from authlib.oauth2.rfc6749.errors import OAuth2Error
-from joserfc import jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
 
 from ..settings import OidcProvider
 from .models import IdentityLevel
+
+if TYPE_CHECKING:
+    from authlib.integrations.requests_client import OAuth2Session
+    from joserfc.jwk import KeySet
 
 # How long discovery documents and signing keys are trusted before being fetched again.
 METADATA_TTL = 3600
@@ -150,6 +148,9 @@ class OidcClient:
         return data
 
     def _keys(self, provider: OidcProvider, refresh: bool = False) -> KeySet:
+        from joserfc.errors import JoseError
+        from joserfc.jwk import KeySet
+
         uri = self.metadata(provider)["jwks_uri"]
         if refresh:
             self._cache.forget(uri)
@@ -200,6 +201,10 @@ class OidcClient:
         :raises SignInRefused: on a state mismatch, a refused code or an invalid token.
         :raises ProviderUnavailable: when the provider cannot be reached in time.
         """
+        # Authlib and joserfc are loaded by a sign-in, not by every web process at start.
+        from authlib.integrations.base_client.errors import OAuthError
+        from authlib.oauth2.rfc6749.errors import OAuth2Error
+
         if not state or not hmac.compare_digest(state, pending.state):
             raise SignInRefused("the state does not match this sign-in")
         if not code:
@@ -248,6 +253,8 @@ class OidcClient:
 
     # -- checks ------------------------------------------------------------------------
     def _session(self, provider: OidcProvider, redirect_uri: str) -> OAuth2Session:
+        from authlib.integrations.requests_client import OAuth2Session
+
         return OAuth2Session(
             client_id=provider.client_id,
             client_secret=provider.client_secret,
@@ -260,6 +267,9 @@ class OidcClient:
     def _verify(
         self, provider: OidcProvider, issuer: str, id_token: str, nonce: str
     ) -> dict[str, Any]:
+        from joserfc import jwt
+        from joserfc.errors import JoseError
+
         try:
             try:
                 decoded = jwt.decode(id_token, self._keys(provider), algorithms=SIGNING_ALGORITHMS)
