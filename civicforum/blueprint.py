@@ -7,9 +7,10 @@ the host's bare one.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import HTTPException, NotFound
 
@@ -65,6 +66,7 @@ def make_blueprint(settings: Settings, plugins: Plugins) -> Blueprint:
         raise NotFound()
 
     bp.url_value_preprocessor(_refuse_impossible_ids)
+    bp.before_request(_refuse_json_forms)
     bp.context_processor(_template_context)
     bp.register_error_handler(ServiceError, _service_error)
     bp.register_error_handler(CSRFError, _csrf_error)
@@ -82,6 +84,31 @@ MAX_ID = 2**31 - 1
 def _refuse_impossible_ids(endpoint: str | None, values: dict[str, Any] | None) -> None:
     if values and any(isinstance(v, int) and not 0 < v <= MAX_ID for v in values.values()):
         raise NotFound()
+
+
+View = TypeVar("View", bound=Callable[..., Any])
+_TAKES_JSON = "civicforum_takes_json"
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def takes_json(view: View) -> View:
+    """Mark a view that reads a JSON body itself (an inbox), so it is not refused one."""
+    setattr(view, _TAKES_JSON, True)
+    return view
+
+
+def _refuse_json_forms() -> None:
+    # Flask-WTF reads a JSON body as the form when there is no other: then a field can
+    # be a list, an object or null, or text with a lone surrogate, which no browser
+    # sends and which the forms and the database cannot take. The pages take forms as a
+    # browser sends them; JSON is for the REST API and the views that read it themselves.
+    if request.method not in _BODY_METHODS or not request.is_json:
+        return
+    if "civicforum.api" in request.blueprints:
+        return
+    view = current_app.view_functions.get(request.endpoint or "")
+    if not getattr(view, _TAKES_JSON, False):
+        abort(415)
 
 
 def _template_context() -> dict[str, Any]:
@@ -153,14 +180,21 @@ def _csrf_error(error: CSRFError) -> tuple[str, int]:
 
 
 def _http_error(error: HTTPException) -> Any:
+    code = error.code or 500
+    if code not in (403, 404, 405, 413, 415):
+        # Before any translation: finding the member's language reads the database,
+        # whose session a failed request may have left unusable.
+        return error
     messages = {
         404: (i18n.gettext("Not found"), i18n.gettext("This page does not exist (any more).")),
         403: (i18n.gettext("Not allowed"), i18n.gettext("You may not see or do this.")),
         405: (i18n.gettext("Not allowed"), i18n.gettext("This page cannot be used like that.")),
         413: (i18n.gettext("Too large"), i18n.gettext("What you sent is too large.")),
+        # JSON sent to a page (see _refuse_json_forms).
+        415: (
+            i18n.gettext("Something is not right"),
+            i18n.gettext("This page cannot be used like that."),
+        ),
     }
-    code = error.code or 500
-    if code not in messages:
-        return error
     title, message = messages[code]
     return _error_page(code, title, message)

@@ -241,9 +241,29 @@ class Api:
                 code="too-large",
             ) from None
         try:
-            return json.loads(raw)
+            document = json.loads(raw)
         except ValueError:
             raise Problem(400, _("The body is not valid JSON."), code="malformed-json") from None
+        if _holds_lone_surrogate(document):
+            # RFC 8259 leaves such a string's meaning open; I-JSON (RFC 7493) forbids it.
+            raise Problem(400, _("The body is not valid JSON."), code="malformed-json")
+        return document
+
+
+# What a JSON "\ud800" escape without its pair decodes to: no character, and nothing the
+# database, the HTML sanitiser or a UTF-8 response can hold. (A valid pair decodes to one
+# character outside this range.)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _holds_lone_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return _SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_holds_lone_surrogate(k) or _holds_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_lone_surrogate(item) for item in value)
+    return False
 
 
 def _load(schema: type[Schema], data: Any, status: int, code: str) -> Any:

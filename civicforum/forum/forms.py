@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from typing import Any
 
@@ -34,6 +35,10 @@ def publish_as_choices(member: Member) -> list[tuple[str, str]]:
     if member.real_name:
         choices.append((PublishAs.REAL_NAME.value, str(_l("Under my real name"))))
     return choices
+
+
+#: What ``secrets.token_urlsafe`` makes, at most as long as the column keeps.
+_SUBMISSION_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def body_digest(body: str) -> str:
@@ -72,7 +77,9 @@ class PostForm(FlaskForm):
                 member.publish_as if member.publish_as in offered else PublishAs.PSEUDONYM.value
             )
             self.publish_as.data = default
-        if not self.submission_token.data:
+        if not _SUBMISSION_TOKEN.fullmatch(self.submission_token.data or ""):
+            # None yet, or not one this form made (too long for its column, or with a NUL,
+            # which PostgreSQL refuses): a new one.
             self.submission_token.data = secrets.token_urlsafe(24)
 
     @property

@@ -42,7 +42,17 @@ def _dummy_hash() -> str:
     return _hasher.hash(secrets.token_urlsafe(16))
 
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# No control characters: NUL is refused by PostgreSQL in any text, and the others have no
+# place in an address either.
+_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
+# NUL (PostgreSQL refuses it in any text) and the other control characters have no place
+# in a name; tabs and line breaks become single spaces.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+
+def _one_line(name: str) -> str:
+    """A name as one line of text: no control characters, single spaces, no ends."""
+    return " ".join(_CONTROL.sub("", name).split())
 
 
 def normalise_email(email: str) -> str:
@@ -50,7 +60,7 @@ def normalise_email(email: str) -> str:
 
 
 def check_display_name(db: Session, name: str, member: Member | None = None) -> str:
-    name = " ".join(name.split())
+    name = _one_line(name)
     if not 2 <= len(name) <= DISPLAY_NAME_MAX:
         raise ServiceError(
             _("A name needs %(low)d to %(high)d characters.", low=2, high=DISPLAY_NAME_MAX),
@@ -64,7 +74,7 @@ def check_display_name(db: Session, name: str, member: Member | None = None) -> 
 
 def _free_display_name(db: Session, wanted: str) -> str:
     """A display name close to ``wanted`` that no one has yet (for automatic links)."""
-    base = " ".join(wanted.split())[: DISPLAY_NAME_MAX - 4] or "member"
+    base = _one_line(wanted)[: DISPLAY_NAME_MAX - 4] or "member"
     if len(base) < 2:
         base = f"{base}-member"
     candidate, n = base, 1
@@ -161,7 +171,7 @@ def register_local_account(
 
 def authenticate(db: Session, email: str, password: str) -> Member | None:
     """The member whose local account matches, or ``None``; rehashes outdated hashes."""
-    account = db.scalar(select(LocalAccount).where(LocalAccount.email == normalise_email(email)))
+    account = find_account(db, email)
     if account is None:
         with contextlib.suppress(VerificationError):
             _hasher.verify(_dummy_hash(), password)
@@ -184,7 +194,11 @@ def set_password(db: Session, account: LocalAccount, password: str) -> None:
 
 
 def find_account(db: Session, email: str) -> LocalAccount | None:
-    return db.scalar(select(LocalAccount).where(LocalAccount.email == normalise_email(email)))
+    address = normalise_email(email)
+    if "\x00" in address:
+        # No account has such an address, and PostgreSQL would refuse to compare it.
+        return None
+    return db.scalar(select(LocalAccount).where(LocalAccount.email == address))
 
 
 def find_member(db: Session, who: str) -> Member | None:
@@ -211,7 +225,7 @@ def update_member_settings(
     :raises ServiceError: for a taken or malformed name, or a choice that does not exist.
     """
     name = check_display_name(db, display_name, member)
-    real = " ".join(real_name.split()) or None
+    real = _one_line(real_name) or None
     if real is not None and len(real) > REAL_NAME_MAX:
         raise ServiceError(
             _("A name needs %(low)d to %(high)d characters.", low=2, high=REAL_NAME_MAX),

@@ -41,7 +41,9 @@ from .models import (
 from .signposting import help_resources
 
 LOCATION_MAX = 2000
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# No control characters: NUL is refused by PostgreSQL in any text, and the others have no
+# place in an address either.
+_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
 
 
 @dataclass(frozen=True)
@@ -330,7 +332,8 @@ def report_outcome(db: Session, receipt: str) -> ReportOutcome:
 
     :raises NotFound: for an unknown receipt.
     """
-    found = receipt and len(receipt) <= 64
+    # No receipt is longer or holds NUL (which PostgreSQL refuses to compare).
+    found = receipt and len(receipt) <= 64 and "\x00" not in receipt
     report = db.scalar(select(Report).where(Report.receipt == receipt)) if found else None
     if report is None:
         raise NotFound(

@@ -75,7 +75,8 @@ def request_export() -> Any:
 
 
 def download_export(token: str) -> Any:
-    if len(token) > 64:
+    # No token is longer or holds NUL (which PostgreSQL refuses to compare).
+    if len(token) > 64 or "\x00" in token:
         abort(404)
     actor = state().identity.current_actor()
     path = export.for_download(db_session(), actor, token, export.exports_folder())

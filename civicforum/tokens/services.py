@@ -21,6 +21,7 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import re
 import secrets
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
@@ -80,8 +81,12 @@ def _feed_key(secret_key: str, nonce: str) -> str:
     return FEED_PREFIX + base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
 
+# NUL (PostgreSQL refuses it in any text) and the other control characters.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+
 def _clean_name(name: str) -> str:
-    cleaned = " ".join(name.split())
+    cleaned = " ".join(_CONTROL.sub("", name).split())
     if not cleaned:
         raise ServiceError(
             _("Give the token a name, such as “My newsletter script”, so you know it later."),

@@ -44,7 +44,8 @@ class EventDetails:
 def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    # A name too long for a file name is an OSError of the zone files' lookup.
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ServiceError(
             _("“%(zone)s” is not a known time zone.", zone=name), "timezone"
         ) from None

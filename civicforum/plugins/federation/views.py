@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, Response, request
 
+from ...blueprint import takes_json
 from ...extension import db_session, state
 from ...forum.models import Community
 from ...i18n import gettext as _
@@ -55,6 +56,7 @@ def _collection_view(name: str) -> Callable[[str], Response]:
     return view
 
 
+@takes_json
 def inbox(slug: str) -> Response:
     if request.method == "POST":
         from .inbox import community_inbox
@@ -66,6 +68,7 @@ def inbox(slug: str) -> Response:
     return activity(documents.empty_collection(addresses.collection(slug, "inbox")))
 
 
+@takes_json
 def shared_inbox() -> Response:
     from .inbox import shared_inbox as receive
 
