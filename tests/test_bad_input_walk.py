@@ -476,9 +476,14 @@ class FormWalk:
         self.after(self.send("multipart", body, content_type), "multipart", pairs, [], "")
 
 
-def test_every_form_answers_bad_fields_without_half_writes(walk: Walk) -> None:
+def test_every_form_answers_bad_fields_without_half_writes(walk: Walk, database_url: str) -> None:
     """Each field of each form, in turn, with each bad value; the fields duplicated;
     the form as JSON and as multipart. Then what the database holds."""
+    if not database_url.startswith("postgresql"):
+        # PostgreSQL refuses what SQLite would quietly store (NUL, text longer than its
+        # column), so a fault either engine has shows there as a failure; the fixes hold
+        # on both. The routes, the JSON bodies and the focused tests run on both.
+        pytest.skip("needs PostgreSQL: the stricter engine shows every half-write")
     found = crawl(walk)
     for one in found:
         FormWalk(walk, one).run()

@@ -300,6 +300,8 @@ def test_work_queued_by_either_process_is_sent_by_the_task_runner(
 # -- a site keeping its counters in each process ----------------------------------------------
 
 
+# What memory:// does cannot depend on the database: the SQLite pass shows it.
+@pytest.mark.database_independent
 def test_with_counters_in_each_process_twice_as_many_wrong_passwords_get_through(
     database_url: str, tmp_path: Path
 ) -> None:

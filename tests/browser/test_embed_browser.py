@@ -17,7 +17,9 @@ from .eventsite import days_ahead, plan_event
 from .livesite import LiveSite
 from .visitors import Contexts
 
-pytestmark = pytest.mark.browser
+# A browser's view of the flow: what it does with the database is tested on both engines
+# without a browser, so the PostgreSQL pass leaves it out (see tests/conftest.py).
+pytestmark = [pytest.mark.browser, pytest.mark.database_independent]
 
 WIDGET = "/forum/embed/c/leesclub/latest"
 FRAME = "iframe.site-widget"

@@ -19,7 +19,9 @@ from playwright.sync_api import Page, expect
 from .livesite import LiveSite
 from .visitors import Contexts, sign_in_on_site, submit
 
-pytestmark = pytest.mark.browser
+# A browser's view of the flow: what it does with the database is tested on both engines
+# without a browser, so the PostgreSQL pass leaves it out (see tests/conftest.py).
+pytestmark = [pytest.mark.browser, pytest.mark.database_independent]
 
 ROOT = Path(__file__).resolve().parents[2]
 # Screenshots for the README are rewritten only on request; every run still takes them

@@ -22,7 +22,9 @@ from ..oidcpeer import OidcPeer
 from .livesite import PATIENT_GROUP, PATIENT_TOPIC, LiveSite
 from .visitors import Contexts, sign_in_at_provider, sign_in_on_forum, submit
 
-pytestmark = pytest.mark.browser
+# A browser's view of the flow: what it does with the database is tested on both engines
+# without a browser, so the PostgreSQL pass leaves it out (see tests/conftest.py).
+pytestmark = [pytest.mark.browser, pytest.mark.database_independent]
 
 GROUP = f"/forum/c/{PATIENT_GROUP}/"
 ATTRIBUTE = "geverifieerd lid van de Patiëntenvereniging"

@@ -28,7 +28,9 @@ from ..helpers import FrozenClock
 from .livesite import LiveSite
 from .visitors import Contexts, demo_email, sign_in_on_forum, submit
 
-pytestmark = pytest.mark.browser
+# A browser's view of the flow: what it does with the database is tested on both engines
+# without a browser, so the PostgreSQL pass leaves it out (see tests/conftest.py).
+pytestmark = [pytest.mark.browser, pytest.mark.database_independent]
 
 SETTINGS = "/forum/account/settings"
 PACE = "section[aria-labelledby=cf-pace-heading]"
