@@ -245,9 +245,11 @@ def path_values(rule: Rule, world: World, role: str) -> dict[str, str]:
     return {name: str(values[name]) for name in rule.arguments}
 
 
-def test_every_route_answers_impossible_paths_and_queries(walk: Walk) -> None:
+def test_every_route_answers_impossible_paths_and_queries(walk: Walk, database_url: str) -> None:
     """Each argument of each route in turn replaced by a bad value, then every name the
     forum reads from a query string set to bad numbers and bad words."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL: the stricter engine shows every fault either engine has")
     token = form_token(
         walk.send("femke", "GET", "/forum/account/settings", "real").get_data(as_text=True)
     )

@@ -3,7 +3,7 @@ gunicorn serves with two processes: every reply the site acknowledged is stored 
 once, nothing is stored twice, no answer is a server error, every topic's count and last
 activity agree with its posts, and search finds every reply.
 
-``CIVICFORUM_LOAD_SECONDS`` sets how long the members post (10 by default, which keeps the
+``CIVICFORUM_LOAD_SECONDS`` sets how long the members post (6 by default, which keeps the
 suite short; the README's figures come from 30-second runs). The replies per second the site held are printed (``-s``) and kept as the
 test's ``replies_per_second`` property (``--junitxml``).
 """
@@ -32,7 +32,7 @@ from .conftest import LIMITS, PASSWORD
 from .helpers import FrozenClock, actor_of, add_member
 from .loadclients import Browser, Run, gunicorn, load_config, make_app, run_members
 
-SECONDS = float(os.environ.get("CIVICFORUM_LOAD_SECONDS", "10"))
+SECONDS = float(os.environ.get("CIVICFORUM_LOAD_SECONDS", "6"))
 CLIENTS = 20
 TOPICS = 4
 
