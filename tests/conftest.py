@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
@@ -31,6 +32,7 @@ from civicforum.forum.models import Community, JoinPolicy, Visibility
 from civicforum.identity import services as identity_services
 from civicforum.identity.models import IdentityLevel, Member
 
+from .appcache import share_compiled_work
 from .templatedb import FreshDatabases, compact_catalogs
 
 PG_ENV = "CIVICFORUM_TEST_DATABASE_URL"
@@ -43,6 +45,19 @@ def pytest_report_header(config: pytest.Config) -> str:
             "marked database_independent run on the SQLite pass only"
         )
     return "civicforum test database: SQLite (a file per test)"
+
+
+#: How the forum hashes passwords when nothing changes it (tests of it use this one).
+PRODUCTION_HASHER = identity_services._hasher
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Test apps share compiled templates and URL builders (see tests/appcache.py).
+    share_compiled_work()
+    # Real argon2, at the lowest cost, in every test and every live site of this process:
+    # production parameters take ~50 ms a hash (more on a busy machine), and the suite
+    # makes thousands of accounts. The production parameters have a test of their own.
+    identity_services._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -79,19 +94,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def make_database() -> Callable[[Path], AbstractContextManager[str]]:
     """:func:`fresh_database`, for fixtures that keep one database longer than a test."""
     return fresh_database
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Real argon2, at the lowest cost: production parameters take ~50 ms a hash, and the
-    suite makes thousands of accounts. A test of the production parameters is separate."""
-    from argon2 import PasswordHasher
-
-    from civicforum.identity import services
-
-    monkeypatch.setattr(
-        services, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
 
 
 @pytest.fixture(autouse=True)

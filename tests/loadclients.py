@@ -80,7 +80,7 @@ def served_app() -> Flask:
     """The app a gunicorn worker serves: ``tests.loadclients:served_app()``.
 
     Passwords are checked with real argon2 at the lowest cost, as in the tests'
-    processes (``cheap_password_hashing`` in tests/conftest.py): with the production
+    processes (``pytest_configure`` in tests/conftest.py): with the production
     parameters, signing twenty members in would take longer than a short run.
     """
     services._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

@@ -322,7 +322,9 @@ def test_production_hashing_uses_argon2id_with_sound_parameters(
 ) -> None:
     from civicforum.identity import services
 
-    monkeypatch.undo()
+    from .conftest import PRODUCTION_HASHER
+
+    monkeypatch.setattr(services, "_hasher", PRODUCTION_HASHER)
     member = services.register_local_account(
         db, email="p@example.org", password=PASSWORD, display_name="Prod"
     )
