@@ -45,6 +45,7 @@ def make_blueprint(settings: Settings, plugins: Plugins) -> Blueprint:
     from .identity.views import register as register_identity
     from .moderation.pages import register as register_moderation
     from .pace.views import register as register_pace
+    from .pagecache.pages import register as register_page_cache
     from .privacy.views import register as register_privacy
     from .tokens.views import register as register_tokens
 
@@ -67,6 +68,7 @@ def make_blueprint(settings: Settings, plugins: Plugins) -> Blueprint:
 
     bp.url_value_preprocessor(_refuse_impossible_ids)
     bp.before_request(_refuse_json_forms)
+    register_page_cache(bp)
     bp.context_processor(_template_context)
     bp.register_error_handler(ServiceError, _service_error)
     bp.register_error_handler(CSRFError, _csrf_error)

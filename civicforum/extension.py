@@ -21,6 +21,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from .db import default_database_url, make_engine, make_session_factory
 from .errors import ConfigError
 from .events import Event, deliver_after_commit
+from .pagecache.writes import watch_writes
 from .pluginmanager import Plugins, build_plugin_manager
 from .settings import PLUGINS_KEY, PROXY_FIX_KEY, SPECS, Settings, load_settings, read_one
 from .tasks import TaskQueue, register_forum_tasks
@@ -49,6 +50,7 @@ class ForumState:
     oidc: Any  # identity.oidc.OidcClient
     plugins: Plugins
     tasks: TaskQueue
+    pages: Any  # pagecache.pages.PageStore, or None when no pages are kept
 
 
 class CivicForum:
@@ -129,6 +131,7 @@ class CivicForum:
         url = settings.database_url or default_database_url(app.instance_path)
         engine = make_engine(url)
         session_factory = make_session_factory(engine)
+        watch_writes(session_factory)
         every_setting = {
             **{spec.key: getattr(settings, spec.attr) for spec in SPECS},
             **settings.extra,
@@ -149,6 +152,7 @@ class CivicForum:
         from .identity.providers import IdentityChain
         from .identity.ratelimit import SignInLimiter
         from .moderation.ratelimits import PaceLimiter
+        from .pagecache.pages import PageStore
 
         app.extensions[EXTENSION_KEY] = ForumState(
             settings=settings,
@@ -162,6 +166,9 @@ class CivicForum:
             oidc=OidcClient(settings.oidc_clock_skew),
             plugins=plugins,
             tasks=TaskQueue(app, settings.task_queue, worker=settings.task_worker),
+            pages=PageStore(settings.page_cache_seconds, settings.page_cache_mb)
+            if settings.page_cache_seconds
+            else None,
         )
         app.teardown_appcontext(_close_session)
         register_forum_tasks(app)

@@ -115,6 +115,18 @@ SPECS: tuple[Spec, ...] = (
     ),
     Spec("CIVICFORUM_POSTS_PER_PAGE", 20, check.whole(5, 100), "Posts on one page of a topic."),
     Spec(
+        "CIVICFORUM_PAGE_CACHE_SECONDS",
+        60,
+        check.whole(0, 3600),
+        "How long a process keeps a page it rendered for visitors who are not signed in (the list of communities, a community's topics, a topic) to hand to the next such visitor. Any write to the forum makes kept pages stale at once, in every process; this limit is for what changes with time alone (an event that began). 0: no pages kept.",
+    ),
+    Spec(
+        "CIVICFORUM_PAGE_CACHE_MB",
+        16,
+        check.whole(1, 4096),
+        "Most memory, in MiB, the pages a process keeps may take; the least recently read go first.",
+    ),
+    Spec(
         "CIVICFORUM_MAX_TITLE_LENGTH",
         150,
         check.whole(20, 300),
@@ -340,6 +352,8 @@ class Settings:
     host_identity_level: str
     topics_per_page: int
     posts_per_page: int
+    page_cache_seconds: int
+    page_cache_mb: int
     max_title_length: int
     max_post_length: int
     signin_rate_limit: str

@@ -85,6 +85,7 @@ def community_page(slug: str) -> str:
         )
     elif request.args.get("page", "1") != "1":
         abort(404)
+    can_join = policy.can_join(actor, community)
     return render_template(
         "civicforum/community.html",
         community=community,
@@ -92,9 +93,11 @@ def community_page(slug: str) -> str:
         topics=topics,
         membership=actor.membership(community),
         can_start=policy.can_start_topic(actor, community),
-        can_join=policy.can_join(actor, community),
+        can_join=can_join,
         can_manage=policy.can_manage_members(actor, community),
-        form=ConfirmForm(),
+        # Only a page that shows the join button holds a form token (and so a session):
+        # a visitor's page without one can be kept for the next (civicforum.pagecache).
+        form=ConfirmForm() if can_join else None,
     )
 
 

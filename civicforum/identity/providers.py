@@ -47,6 +47,11 @@ class IdentityChain:
             g._civicforum_actor = actor
         return actor
 
+    def nobody_signed_in(self) -> None:
+        """Note that this request carries nobody (an empty session, and the host knows no
+        one), so that asking who it is costs nothing more."""
+        g._civicforum_actor = ANONYMOUS
+
     def forget_actor(self) -> None:
         """Drop the cached actor after a sign-in, sign-out or membership change."""
         g.pop("_civicforum_actor", None)

@@ -13,13 +13,16 @@ page is far from its first) with 300 events planned through the events services,
 the search index (Whoosh on SQLite, PostgreSQL full-text search on PostgreSQL; Whoosh is
 left out above ``--whoosh-up-to`` posts, where the README says it no longer fits), then:
 
-1. counts the SQL statements each page makes for an anonymous reader;
+1. counts the SQL statements each page makes for an anonymous reader (rendering it, and
+   a page kept for visitors: ``civicforum.pagecache``);
 2. serves the forum with gunicorn in each of ``--setups`` in turn (``WxP``: W sync
    workers in each of P gunicorn masters sharing one port through ``SO_REUSEPORT``, as
    several hosts behind a load balancer) and drives each page with wrk
    (8 connections; a Python client when wrk is missing) for ``--seconds``: the topic
    page (50 posts) first and last, the community's topic list (50 topics) first and last,
-   search (rotating 60 queries) and the event agenda;
+   search (rotating 60 queries) and the event agenda; visitors' pages are kept, as by
+   default; with one worker the first topic page and topic list are measured again
+   rendered for every request (``CIVICFORUM_PAGE_CACHE_SECONDS = 0``);
 3. serves the *floor*: a bare Flask app rendering the same HTML from a Jinja template,
    for the topic page and the topic list, and prints each page's req/s as a ratio to it;
 4. reads the peak memory (``VmHWM``) of every gunicorn worker.
@@ -80,14 +83,21 @@ ENV_INDEX = "CIVICFORUM_BENCH_INDEX_DIR"
 ENV_INSTANCE = "CIVICFORUM_BENCH_INSTANCE"
 ENV_REDIS = "CIVICFORUM_BENCH_REDIS"
 ENV_FLOOR = "CIVICFORUM_BENCH_FLOOR_DIR"
+ENV_PAGE_CACHE = "CIVICFORUM_BENCH_PAGE_CACHE_SECONDS"
 
 # -- the apps ------------------------------------------------------------------------------
 
 
 def make_app(
-    url: str, backend: str, index_dir: Path, instance: Path, redis: str | None = None
+    url: str,
+    backend: str,
+    index_dir: Path,
+    instance: Path,
+    redis: str | None = None,
+    page_cache_seconds: int = 60,
 ) -> Flask:
-    """A host app with the forum at /forum, 50 posts and 50 topics to a page."""
+    """A host app with the forum at /forum, 50 posts and 50 topics to a page; visitors'
+    pages kept for ``page_cache_seconds`` (0: every page rendered)."""
     app = Flask("benchmark", instance_path=str(instance))
     app.config.update(
         SECRET_KEY=secrets.token_urlsafe(32),
@@ -100,6 +110,7 @@ def make_app(
         CIVICFORUM_SEARCH_INDEX_DIR=str(index_dir),
         CIVICFORUM_POSTS_PER_PAGE=PER_PAGE,
         CIVICFORUM_TOPICS_PER_PAGE=PER_PAGE,
+        CIVICFORUM_PAGE_CACHE_SECONDS=page_cache_seconds,
     )
     CivicForum(app, url_prefix="/forum")
     return app
@@ -113,6 +124,7 @@ def served_app() -> Flask:
         Path(os.environ[ENV_INDEX]),
         Path(os.environ[ENV_INSTANCE]),
         os.environ.get(ENV_REDIS) or None,
+        int(os.environ.get(ENV_PAGE_CACHE, "60")),
     )
 
 
@@ -229,7 +241,8 @@ def counting(app: Flask) -> Iterator[list[str]]:
 
 
 def statements_per_page(app: Flask, pages: dict[str, list[str]]) -> dict[str, int]:
-    """SQL statements of one anonymous request for each page, after one to warm up."""
+    """SQL statements of one anonymous request for each page, after one to warm up (on an
+    app that keeps pages: what a kept page costs)."""
     client = app.test_client()
     counts = {}
     for name, urls in pages.items():
@@ -309,7 +322,8 @@ def measure_size(
         say(f"  seeded in {seeded.seconds:.0f} s: {seeded.topics:,} topics")
         index_dir = folder / "index"
         instance = folder / "instance"
-        app = make_app(url, backend, index_dir, instance, redis)
+        # Every page rendered: for the statements a page takes, the profiles and the floor.
+        app = make_app(url, backend, index_dir, instance, redis, page_cache_seconds=0)
         try:
             plan_events(app, list(range(2, min(seeded.topics, EVENTS + 2))))
             searching = backend != "whoosh" or posts <= whoosh_up_to
@@ -325,6 +339,11 @@ def measure_size(
                     f"--whoosh-up-to {whoosh_up_to:,}: the index would take long to build)."
                 )
             counts = statements_per_page(app, pages)
+            keeping = make_app(url, backend, index_dir, instance, redis)
+            try:
+                kept = statements_per_page(keeping, {"topic page": pages["topic page, first"]})
+            finally:
+                keeping.extensions["civicforum"].engine.dispose()
             if profile:
                 profile_pages(app, pages)
             floor_pages(app, pages, folder / "floor")
@@ -411,6 +430,27 @@ def measure_size(
                             )
                         )
                 rss = [peak_rss(pid) or 0 for pid in forum.workers()]
+            if workers * processes == 1:
+                # The same pages rendered for every request: what the kept pages save.
+                with served(
+                    "tests.benchmarks.pages:served_app()",
+                    {**env, ENV_PAGE_CACHE: "0"},
+                    "/forum/",
+                    folder / "forum-rendered.log",
+                ) as forum:
+                    for name in ("topic page, first", "topic list, first"):
+                        m = measure(forum.port, pages[name], seconds, folder)
+                        kind = name.split(",")[0]
+                        ratio = m.load.rate / floors[kind].load.rate
+                        report.add(
+                            Figure(
+                                f"{name.capitalize()}, rendered every time (no kept pages)",
+                                posts,
+                                here,
+                                f"{m.load.rate:,.1f} req/s = {ratio:.2f}× floor (p50 "
+                                f"{ms(m.load.p50)}, p99 {ms(m.load.p99)}; alone {ms(m.single)})",
+                            )
+                        )
             report.add(
                 Figure(
                     "Peak memory per worker (VmHWM)",
@@ -422,9 +462,10 @@ def measure_size(
                 )
             )
         statements = ", ".join(f"{name} {n}" for name, n in counts.items())
+        statements += f"; a kept page {kept['topic page']} (and 1 more to render one)"
         report.add(
             Figure(
-                "SQL statements per page (anonymous)",
+                "SQL statements per page (anonymous), rendered",
                 posts,
                 label,
                 statements,
