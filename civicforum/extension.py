@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .db import default_database_url, make_engine, make_session_factory
+from .db import default_database_url, make_engine, make_quick_reader, make_session_factory
 from .errors import ConfigError
 from .events import Event, deliver_after_commit
 from .pagecache.writes import watch_writes
@@ -166,7 +166,9 @@ class CivicForum:
             oidc=OidcClient(settings.oidc_clock_skew),
             plugins=plugins,
             tasks=TaskQueue(app, settings.task_queue, worker=settings.task_worker),
-            pages=PageStore(settings.page_cache_seconds, settings.page_cache_mb)
+            pages=PageStore(
+                settings.page_cache_seconds, settings.page_cache_mb, make_quick_reader(engine)
+            )
             if settings.page_cache_seconds
             else None,
         )

@@ -107,13 +107,20 @@ def dispose_forum_engines(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
     engines: list[sa.Engine] = []
     real_make_engine = extension.make_engine
+    real_make_reader = extension.make_quick_reader
 
     def tracked(url: str) -> sa.Engine:
         engine = real_make_engine(url)
         engines.append(engine)
         return engine
 
+    def tracked_reader(engine: sa.Engine) -> sa.Engine:
+        reader = real_make_reader(engine)
+        engines.append(reader)
+        return reader
+
     monkeypatch.setattr(extension, "make_engine", tracked)
+    monkeypatch.setattr(extension, "make_quick_reader", tracked_reader)
     yield
     for engine in engines:
         engine.dispose()

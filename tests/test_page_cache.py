@@ -1,7 +1,7 @@
 """Pages kept for visitors: handed out again without rendering, never after a write.
 
-A kept page is seen in the statements a request sends: one (the page generation) instead
-of the page's own.
+A kept page is seen in the statements a request sends through SQLAlchemy: none (the page
+generation is read on the driver's own connection) instead of the page's own.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def test_a_visitor_gets_the_same_page_again_without_it_being_rendered(
     first, rendering = visit(app, visitor, url)
     again, kept = visit(app, other, url)
     assert again == first
-    assert rendering > 1 and kept == 1, (rendering, kept)
+    assert rendering > 0 and kept == 0, (rendering, kept)
     assert other.get_cookie("session") is None, "a kept page must not start a session"
 
 
@@ -83,8 +83,8 @@ def test_a_reply_shows_at_once_to_the_next_visitor(
     reply(db, world, world.reader, "Ik lees mee, met plezier.")
     page, statements = visit(app, visitor, url)
     assert "Ik lees mee, met plezier." in page
-    assert statements > 1, "the page was rendered again"
-    assert visit(app, visitor, url)[1] == 1, "and then kept again"
+    assert statements > 0, "the page was rendered again"
+    assert visit(app, visitor, url)[1] == 0, "and then kept again"
 
 
 def test_a_member_replying_through_the_pages_is_seen_by_visitors_at_once(
@@ -108,7 +108,7 @@ def test_a_post_hidden_by_a_moderator_is_gone_for_the_next_visitor(
     url = f"/forum/t/{world.topic.id}/"
     visitor = app.test_client()
     assert "Iets wat hier niet hoort." in visit(app, visitor, url)[0]
-    assert visit(app, visitor, url)[1] == 1
+    assert visit(app, visitor, url)[1] == 0
     post = db.scalars(select(Post).where(Post.body == "Iets wat hier niet hoort.")).one()
     measures.take_measure(
         db,
@@ -127,7 +127,7 @@ def test_a_write_by_another_process_makes_this_ones_pages_stale(
     url = f"/forum/t/{world.topic.id}/"
     visitor = app.test_client()
     visit(app, visitor, url)
-    assert visit(app, visitor, url)[1] == 1
+    assert visit(app, visitor, url)[1] == 0
     with forum_app(database_url, tmp_path / "other", create_tables=False) as other:
         session = other.extensions["civicforum"].session_factory()
         try:
@@ -155,7 +155,7 @@ def test_reading_alone_keeps_the_pages(
     sign_in(client, world.reader)
     for page in [url, "/forum/c/leesclub/", "/forum/", "/forum/search?q=avonden"]:
         assert client.get(page).status_code == 200
-    assert visit(app, visitor, url)[1] == 1
+    assert visit(app, visitor, url)[1] == 0
 
 
 def test_signed_in_members_get_their_own_page_and_it_is_not_kept(
@@ -168,7 +168,7 @@ def test_signed_in_members_get_their_own_page_and_it_is_not_kept(
     members_page, statements = visit(app, client, url)
     assert members_page != visitors_page
     assert 'name="body"' in members_page and 'name="body"' not in visitors_page
-    assert statements > 1
+    assert statements > 0
     assert 'name="body"' not in visit(app, app.test_client(), url)[0]
 
 
@@ -177,8 +177,8 @@ def test_each_language_has_its_own_kept_page(app: Flask, world: ModerationWorld)
     dutch, _ = visit(app, app.test_client(), url)
     english, _ = visit(app, app.test_client(), url, **EN)
     assert 'lang="nl"' in dutch and 'lang="en"' in english
-    assert visit(app, app.test_client(), url, **EN) == (english, 1)
-    assert visit(app, app.test_client(), url) == (dutch, 1)
+    assert visit(app, app.test_client(), url, **EN) == (english, 0)
+    assert visit(app, app.test_client(), url) == (dutch, 0)
 
 
 def test_a_page_with_a_form_token_is_never_kept(database_url: str, tmp_path: Path) -> None:
@@ -200,7 +200,7 @@ def test_a_page_with_a_form_token_is_never_kept(database_url: str, tmp_path: Pat
         first.get("/forum/")
         assert first.get_cookie("session") is not None
         _, statements = visit(host, host.test_client(), "/forum/")
-        assert statements > 1, "a page holding a form token was handed to another visitor"
+        assert statements > 0, "a page holding a form token was handed to another visitor"
     finally:
         host.extensions["civicforum"].engine.dispose()
 
@@ -221,9 +221,9 @@ def test_the_hosts_signed_in_person_is_never_handed_a_kept_page(
     try:
         url = f"/forum/t/{world.topic.id}/"
         visit(host, host.test_client(), url)
-        assert visit(host, host.test_client(), url)[1] == 1
+        assert visit(host, host.test_client(), url)[1] == 0
         page, statements = visit(host, host.test_client(), url, **{"X-Remote-User": "sanne"})
-        assert statements > 1 and "Sanne" in page
+        assert statements > 0 and "Sanne" in page
     finally:
         host.extensions["civicforum"].engine.dispose()
 
@@ -239,9 +239,9 @@ def test_kept_pages_grow_old(
     url = f"/forum/t/{world.topic.id}/"
     visit(app, app.test_client(), url)
     moment[0] += seconds - 1
-    assert visit(app, app.test_client(), url)[1] == 1
+    assert visit(app, app.test_client(), url)[1] == 0
     moment[0] += 2
-    assert visit(app, app.test_client(), url)[1] > 1
+    assert visit(app, app.test_client(), url)[1] > 0
 
 
 @pytest.mark.parametrize("app_config", [{"CIVICFORUM_PAGE_CACHE_SECONDS": 0}])

@@ -259,9 +259,11 @@ def test_with_counters_in_redis_the_sixth_wrong_password_is_refused_by_either_pr
     refused = answers[LIMIT:]
     assert [a.status for a in refused] == [429] * len(refused)
     assert all("Too many attempts. Try again in" in a.visible for a in refused)
-    # Each process refused although it had counted fewer than five failures itself.
-    for process in processes:
-        assert sum(a.process == process for a in answers[:LIMIT]) < LIMIT
+    # Both refused, and at least one had counted fewer than five failures itself (the
+    # kernel may hand all five first connections to one of them: then the other has
+    # counted none).
+    counted = {p: sum(a.process == p for a in answers[:LIMIT]) for p in processes}
+    assert min(counted.values()) < LIMIT, counted
 
 
 def test_work_queued_by_either_process_is_sent_by_the_task_runner(

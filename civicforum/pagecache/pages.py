@@ -9,9 +9,9 @@ from threading import Lock
 from typing import Any
 
 from flask import Blueprint, Response, g, request, session
+from sqlalchemy.engine import Engine
 
 from ..extension import ForumState, state
-from ..i18n import get_locale
 from .writes import current_generation
 
 #: The pages kept: the forum's most read, the same for every visitor.
@@ -39,7 +39,9 @@ class PageStore:
     rendered under a number that is no longer the latest is not stored.
     """
 
-    def __init__(self, seconds: int, megabytes: int) -> None:
+    def __init__(self, seconds: int, megabytes: int, reader: Engine | None = None) -> None:
+        #: Where the page generation is read (``db.make_quick_reader``).
+        self.reader = reader
         self.seconds = seconds
         self.limit = megabytes * 1024 * 1024
         self.size = 0
@@ -100,12 +102,14 @@ def _visitor_request(forum: ForumState) -> bool:
 
 
 def _key(forum: ForumState) -> tuple[Any, ...]:
+    """What a visitor's page depends on besides the forum's rows: the address, and what
+    its language is chosen from when nobody is signed in (the host's choice, else the
+    browser's; ``i18n.get_locale``)."""
     host_choice = forum.locale_selector() if forum.locale_selector is not None else None
     return (
         request.scheme,
         request.host,
         request.full_path,
-        get_locale(),
         host_choice,
         request.headers.get("Accept-Language", ""),
     )
@@ -116,7 +120,7 @@ def _serve_kept() -> Response | None:
     store: PageStore | None = forum.pages
     if store is None or not _visitor_request(forum):
         return None
-    generation = current_generation(forum.engine)
+    generation = current_generation(store.reader or forum.engine)
     if generation is None:
         return None
     key = _key(forum)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from .models import PageGeneration
@@ -56,14 +56,44 @@ def watch_writes(factory: sessionmaker[Session]) -> None:
     sa_event.listen(factory, "after_soft_rollback", forget)
 
 
-_READ = select(PageGeneration.value).where(PageGeneration.id == 1)
+_READ = f"SELECT value FROM {PageGeneration.__tablename__} WHERE id = 1"  # noqa: S608 - no input
 
 
-def current_generation(engine: Engine) -> int | None:
+def current_generation(reader: Engine) -> int | None:
     """The number now, or None before the first write (nothing is kept then).
 
-    Read on a connection of its own, without an ORM session: on a kept page it is all
-    the request asks of the database."""
-    with engine.connect() as connection:
-        found: int | None = connection.execute(_READ).scalar()
-    return found
+    Read through ``reader`` (``db.make_quick_reader``) on the driver's own connection:
+    on a kept page it is all the request asks of the database, and SQLAlchemy's
+    statement machinery would cost as much as the round trip itself. A connection the
+    server has dropped since (a restart) is let go and the read tried once more.
+
+    :raises sqlalchemy.exc.DBAPIError: when the database does not answer (the forum's
+        pages then say it is unavailable).
+    """
+    dialect = reader.dialect
+    failure = dialect.loaded_dbapi.Error
+    for attempt in (1, 2):
+        connection = None
+        try:
+            connection = reader.raw_connection()
+            cursor = connection.cursor()
+            try:
+                cursor.execute(_READ)
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+            return None if row is None else int(row[0])
+        except failure as error:
+            dropped = connection is not None and dialect.is_disconnect(
+                error, connection.dbapi_connection, None
+            )
+            if dropped and connection is not None:
+                connection.invalidate(error)
+                if attempt == 1:
+                    continue
+            # As SQLAlchemy would raise it (OperationalError, ...): the pages know it.
+            raise DBAPIError.instance(_READ, None, error, failure, dropped) from error
+        finally:
+            if connection is not None:
+                connection.close()
+    raise AssertionError("unreachable")  # pragma: no cover

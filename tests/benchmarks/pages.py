@@ -462,7 +462,10 @@ def measure_size(
                 )
             )
         statements = ", ".join(f"{name} {n}" for name, n in counts.items())
-        statements += f"; a kept page {kept['topic page']} (and 1 more to render one)"
+        statements += (
+            f"; a kept page {kept['topic page'] + 1} (the page generation, read on the "
+            "driver's connection, which rendering a page reads too)"
+        )
         report.add(
             Figure(
                 "SQL statements per page (anonymous), rendered",
