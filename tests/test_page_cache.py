@@ -205,6 +205,27 @@ def test_a_page_with_a_form_token_is_never_kept(database_url: str, tmp_path: Pat
         host.extensions["civicforum"].engine.dispose()
 
 
+def test_a_page_the_host_marks_private_is_never_kept(
+    database_url: str, tmp_path: Path, world: ModerationWorld
+) -> None:
+    from flask import Response
+
+    host = make_host_app(database_url, tmp_path)
+    CivicForum(host, url_prefix="/forum")
+
+    @host.after_request
+    def personal(response: Response) -> Response:
+        response.cache_control.private = True
+        return response
+
+    try:
+        url = f"/forum/t/{world.topic.id}/"
+        visit(host, host.test_client(), url)
+        assert visit(host, host.test_client(), url)[1] > 0
+    finally:
+        host.extensions["civicforum"].engine.dispose()
+
+
 def test_the_hosts_signed_in_person_is_never_handed_a_kept_page(
     database_url: str, tmp_path: Path, world: ModerationWorld
 ) -> None:

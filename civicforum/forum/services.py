@@ -7,10 +7,11 @@ the policy module first, validates, writes and commits; on any refusal it raises
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import case, literal, select
+from sqlalchemy import ColumnElement, case, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -384,6 +385,17 @@ def add_topic(
     return topic
 
 
+
+def last_activity_at_least(moment: dt.datetime) -> ColumnElement[dt.datetime]:
+    """A topic's last activity, moved forward to ``moment`` in the database's own UPDATE.
+
+    Two posts published at once may commit in the other order than their moments were
+    taken: read-then-write would let the later commit move it backwards.
+    """
+    latest = literal(moment, UTCDateTime())
+    return case((Topic.last_posted_at < latest, latest), else_=Topic.last_posted_at)
+
+
 def reply(
     db: Session,
     actor: policy.Actor,
@@ -427,12 +439,7 @@ def reply(
     db.add(post)
     if not held:
         topic.post_count = Topic.post_count + 1
-        # Two replies written at once may commit in the other order than their moments
-        # were taken: the topic's last activity only moves forward, to its newest reply.
-        latest = literal(moment, UTCDateTime())
-        topic.last_posted_at = case(
-            (Topic.last_posted_at < latest, latest), else_=Topic.last_posted_at
-        )
+        topic.last_posted_at = last_activity_at_least(moment)
     try:
         db.flush()
         if not held:

@@ -18,6 +18,7 @@ from .. import policy
 from ..errors import ServiceError
 from ..events import PostPublished, TopicCreated, record
 from ..forum.models import Community, Post, Topic
+from ..forum.services import last_activity_at_least
 from ..i18n import gettext as _
 from .checks import lock, require, writing
 from .models import ModerationSettings
@@ -104,13 +105,10 @@ def publish_held(db: Session, post: Post) -> None:
     if topic.held and _opens_topic(db, post):
         # The opening post was counted with its topic from the start.
         topic.held = False
-        if post.created_at > topic.last_posted_at:
-            topic.last_posted_at = post.created_at
         record(db, TopicCreated(topic.id, community_id, author_id))
     else:
         topic.post_count = Topic.post_count + 1
-        if post.created_at > topic.last_posted_at:
-            topic.last_posted_at = post.created_at
+    topic.last_posted_at = last_activity_at_least(post.created_at)
     db.flush()
     record(db, PostPublished(post.id, topic.id, community_id, author_id))
 

@@ -17,8 +17,8 @@ before a write its visitor could already see elsewhere. What changes with time a
 Kept only what cannot differ between visitors: a GET of one of those pages, for a
 request whose session is empty (nobody signed in, at the forum or the host; no language
 chosen in it, no message waiting) and without credentials; stored only when it answered
-200 in HTML and left the session empty (a page that asked for a form's token did not)
-and set no cookie. The key holds the address as asked (host, scheme, path and query)
+200 in HTML, left the session empty (a page that asked for a form's token did not), set
+no cookie and was not marked ``Cache-Control: private`` or ``no-store``. The key holds the address as asked (host, scheme, path and query)
 and what the page's language is chosen from: the host's choice and the browser's
 Accept-Language.
 """

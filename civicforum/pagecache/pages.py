@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from threading import Lock
 from typing import Any
 
-from flask import Blueprint, Response, g, request, session
+from flask import Blueprint, Flask, Response, g, request, request_finished, session
+from flask.blueprints import BlueprintSetupState
 from sqlalchemy.engine import Engine
 
 from ..extension import ForumState, state
@@ -17,7 +18,8 @@ from .writes import current_generation
 #: The pages kept: the forum's most read, the same for every visitor.
 ENDPOINTS = frozenset({"civicforum.index", "civicforum.community", "civicforum.topic"})
 
-# Headers a kept page is handed back with; the rest are added again by the app's hooks.
+# Headers a kept page is handed back with; the rest are added again by the app's hooks
+# (which run for a kept page as for any other).
 KEPT_HEADERS = ("Content-Type", "Content-Language", "Link", "Vary")
 
 # The generation and key of a page this request renders, to keep it once rendered.
@@ -131,11 +133,15 @@ def _serve_kept() -> Response | None:
     return Response(page.body, 200, headers=list(page.headers))
 
 
-def _keep(response: Response) -> Response:
+def _keep(sender: Flask, response: Response, **_: Any) -> None:
+    """Keep what this request rendered, as it leaves: after every ``after_request`` hook
+    of the forum and the host (any may mark it as one person's) and the session's."""
     to_keep: tuple[int, tuple[Any, ...]] | None = g.pop(_TO_KEEP, None)
-    store: PageStore | None = state().pages
-    if to_keep is None or store is None:
-        return response
+    if to_keep is None:
+        return
+    store: PageStore | None = state(sender).pages
+    if store is None:
+        return
     if (
         response.status_code != 200
         or response.mimetype != "text/html"
@@ -143,15 +149,22 @@ def _keep(response: Response) -> Response:
         or session
         or session.modified
         or "Set-Cookie" in response.headers
+        # Marked as one person's (by a plugin's hook or the host's): theirs alone.
+        or response.cache_control.no_store
+        or response.cache_control.private
     ):
-        return response
+        return
     headers = tuple((name, value) for name, value in response.headers if name in KEPT_HEADERS)
     generation, key = to_keep
     store.put(generation, key, response.get_data(), headers)
-    return response
 
 
 def register(bp: Blueprint) -> None:
-    """Serve kept pages before the view runs, and keep what the view rendered."""
+    """Serve kept pages before the view runs, and keep what the view rendered once the
+    app has finished the response."""
     bp.before_request(_serve_kept)
-    bp.after_request(_keep)
+
+    def listen(setup: BlueprintSetupState) -> None:
+        request_finished.connect(_keep, setup.app)
+
+    bp.record_once(listen)

@@ -21,8 +21,9 @@ left out above ``--whoosh-up-to`` posts, where the README says it no longer fits
    (8 connections; a Python client when wrk is missing) for ``--seconds``: the topic
    page (50 posts) first and last, the community's topic list (50 topics) first and last,
    search (rotating 60 queries) and the event agenda; visitors' pages are kept, as by
-   default; with one worker the first topic page and topic list are measured again
-   rendered for every request (``CIVICFORUM_PAGE_CACHE_SECONDS = 0``);
+   default; with one worker the topic page and topic list (first and last) are measured
+   again rendered for every request (``CIVICFORUM_PAGE_CACHE_SECONDS = 0``), which is
+   where a far page's cost to the database shows;
 3. serves the *floor*: a bare Flask app rendering the same HTML from a Jinja template,
    for the topic page and the topic list, and prints each page's req/s as a ratio to it;
 4. reads the peak memory (``VmHWM``) of every gunicorn worker.
@@ -84,6 +85,9 @@ ENV_INSTANCE = "CIVICFORUM_BENCH_INSTANCE"
 ENV_REDIS = "CIVICFORUM_BENCH_REDIS"
 ENV_FLOOR = "CIVICFORUM_BENCH_FLOOR_DIR"
 ENV_PAGE_CACHE = "CIVICFORUM_BENCH_PAGE_CACHE_SECONDS"
+
+# Measured again with every page rendered (one worker), first before last.
+RENDERED = ("topic page, first", "topic page, last", "topic list, first", "topic list, last")
 
 # -- the apps ------------------------------------------------------------------------------
 
@@ -414,21 +418,6 @@ def measure_size(
                         f"{f'; {m.load.errors} errors' if m.load.errors else ''})"
                     )
                     report.add(Figure(name.capitalize(), posts, here, figure, target, met))
-                    if name.endswith("first"):
-                        firsts[kind] = m
-                    elif name.endswith("last") and workers * processes == 1:
-                        first = firsts[kind]
-                        slower = m.load.p50 / first.load.p50
-                        report.add(
-                            Figure(
-                                f"{kind.capitalize()}: last page's p50 ÷ first page's",
-                                posts,
-                                here,
-                                f"{slower:.2f}× (alone: {m.single / first.single:.2f}×)",
-                                "≤ 1.5× (PostgreSQL)" if database == "postgresql" else "—",
-                                slower <= 1.5 if database == "postgresql" else None,
-                            )
-                        )
                 rss = [peak_rss(pid) or 0 for pid in forum.workers()]
             if workers * processes == 1:
                 # The same pages rendered for every request: what the kept pages save.
@@ -438,7 +427,7 @@ def measure_size(
                     "/forum/",
                     folder / "forum-rendered.log",
                 ) as forum:
-                    for name in ("topic page, first", "topic list, first"):
+                    for name in RENDERED:
                         m = measure(forum.port, pages[name], seconds, folder)
                         kind = name.split(",")[0]
                         ratio = m.load.rate / floors[kind].load.rate
@@ -449,6 +438,22 @@ def measure_size(
                                 here,
                                 f"{m.load.rate:,.1f} req/s = {ratio:.2f}× floor (p50 "
                                 f"{ms(m.load.p50)}, p99 {ms(m.load.p99)}; alone {ms(m.single)})",
+                            )
+                        )
+                        if name.endswith("first"):
+                            firsts[kind] = m
+                            continue
+                        # What reading a far page costs the database: rendered pages.
+                        first = firsts[kind]
+                        slower = m.load.p50 / first.load.p50
+                        report.add(
+                            Figure(
+                                f"{kind.capitalize()}, rendered: last page's p50 ÷ first's",
+                                posts,
+                                here,
+                                f"{slower:.2f}× (alone: {m.single / first.single:.2f}×)",
+                                "≤ 1.5× (PostgreSQL)" if database == "postgresql" else "—",
+                                slower <= 1.5 if database == "postgresql" else None,
                             )
                         )
             report.add(
