@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from civicforum import CivicForum
 from civicforum.errors import ConfigError
 from civicforum.forum import services as forum_services
-from civicforum.forum.models import Post
+from civicforum.forum.models import Post, Topic
 from civicforum.identity.models import Member, PublishAs
 from civicforum.moderation import measures
 from civicforum.moderation.measures import Grounds, Target
@@ -46,11 +46,11 @@ def visit(app: Flask, client: FlaskClient, url: str, **headers: str) -> tuple[st
     return response.get_data(as_text=True), len(statements)
 
 
-def reply(db: Session, world: ModerationWorld, member: Member, body: str) -> None:
+def reply(db: Session, topic: Topic, member: Member, body: str) -> None:
     forum_services.reply(
         db,
         actor_of(db, member),
-        world.topic,
+        topic,
         body=body,
         publish_as=PublishAs.PSEUDONYM,
         submission_token=body,
@@ -80,7 +80,7 @@ def test_a_reply_shows_at_once_to_the_next_visitor(
     url = f"/forum/t/{world.topic.id}/"
     visitor = app.test_client()
     visit(app, visitor, url)
-    reply(db, world, world.reader, "Ik lees mee, met plezier.")
+    reply(db, world.topic, world.reader, "Ik lees mee, met plezier.")
     page, statements = visit(app, visitor, url)
     assert "Ik lees mee, met plezier." in page
     assert statements > 0, "the page was rendered again"
@@ -104,7 +104,7 @@ def test_a_member_replying_through_the_pages_is_seen_by_visitors_at_once(
 def test_a_post_hidden_by_a_moderator_is_gone_for_the_next_visitor(
     app: Flask, db: Session, world: ModerationWorld
 ) -> None:
-    reply(db, world, world.author, "Iets wat hier niet hoort.")
+    reply(db, world.topic, world.author, "Iets wat hier niet hoort.")
     url = f"/forum/t/{world.topic.id}/"
     visitor = app.test_client()
     assert "Iets wat hier niet hoort." in visit(app, visitor, url)[0]
@@ -131,16 +131,8 @@ def test_a_write_by_another_process_makes_this_ones_pages_stale(
     with forum_app(database_url, tmp_path / "other", create_tables=False) as other:
         session = other.extensions["civicforum"].session_factory()
         try:
-            topic = session.merge(world.topic)
-            forum_services.reply(
-                session,
-                actor_of(session, session.merge(world.reader)),
-                topic,
-                body="Geschreven op de andere machine.",
-                publish_as=PublishAs.PSEUDONYM,
-                submission_token="elders",
-                limits=LIMITS,
-            )
+            topic, reader = session.merge(world.topic), session.merge(world.reader)
+            reply(session, topic, reader, "Geschreven op de andere machine.")
         finally:
             session.close()
     assert "Geschreven op de andere machine." in visit(app, visitor, url)[0]
