@@ -120,6 +120,25 @@ def test_a_post_hidden_by_a_moderator_is_gone_for_the_next_visitor(
     assert "Iets wat hier niet hoort." not in visit(app, visitor, url)[0]
 
 
+def test_an_erased_members_words_are_gone_for_the_next_visitor(
+    app: Flask, db: Session, world: ModerationWorld
+) -> None:
+    """Kept pages hold public pages with names and words; erasing a member is a write."""
+    from civicforum.privacy import export
+    from civicforum.privacy.erasure import erase_member
+
+    reply(db, world.topic, world.reader, "Bram leest liever Hella Haasse.")
+    url = f"/forum/t/{world.topic.id}/"
+    visitor = app.test_client()
+    assert "Bram leest liever Hella Haasse." in visit(app, visitor, url)[0]
+    assert visit(app, visitor, url)[1] == 0
+    with app.app_context():
+        erase_member(db, world.reader, keep_posts=False, folder=export.exports_folder(app))
+    page, statements = visit(app, visitor, url)
+    assert statements > 0 and "Hella Haasse" not in page
+    assert "Ik lees De Avonden." in page
+
+
 def test_a_write_by_another_process_makes_this_ones_pages_stale(
     app: Flask, database_url: str, tmp_path: Path, world: ModerationWorld
 ) -> None:
