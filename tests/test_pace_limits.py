@@ -16,9 +16,9 @@ from civicforum.forum.models import Community, Post
 from civicforum.identity.models import Member
 from civicforum.moderation.models import Report
 
-from .helpers import ModerationWorld, add_member, moderation_world, sign_in
+from .helpers import ModerationWorld, add_member, form_token, moderation_world, sign_in
 from .moderationpages import send, visible
-from .test_posting import preview_then_publish
+from .test_posting import EN, preview_then_publish
 
 
 @pytest.fixture
@@ -88,6 +88,35 @@ def test_members_and_moderators_have_their_own_pace(
     sign_in(client, world.moderator)
     for n in range(5):
         assert reply(client, world, f"Moderator {n}.").status_code == 302
+
+
+def test_a_form_sent_again_leads_to_its_post_and_is_not_counted_again(
+    client: FlaskClient, db: Session, world: ModerationWorld
+) -> None:
+    """A double click, or the browser's "send again", on the publish button."""
+    settled(db, world.reader)  # three posts an hour
+    sign_in(client, world.reader)
+    url = f"/forum/t/{world.topic.id}/reply"
+    page = client.get(url, headers=EN).get_data(as_text=True)
+    data = {
+        "csrf_token": form_token(page),
+        "submission_token": form_token(page, "submission_token"),
+        "publish_as": "pseudonym",
+        "body": "Twee keer geklikt.",
+        "preview": "1",
+    }
+    preview = client.post(url, data=data, headers=EN).get_data(as_text=True)
+    del data["preview"]
+    data.update(previewed=form_token(preview, "previewed"), publish="1")
+    before = posts(db)
+    first, again = client.post(url, data=data), client.post(url, data=data)
+    assert first.status_code == again.status_code == 302
+    assert first.headers["Location"] == again.headers["Location"]
+    assert posts(db) == before + 1
+    # The one post counted once: two more fit in the hour, the third does not.
+    assert reply(client, world, "Nummer twee.").status_code == 302
+    assert reply(client, world, "Nummer drie.").status_code == 302
+    assert reply(client, world, "Nummer vier.").status_code == 429
 
 
 def test_reports_are_limited_per_member_and_per_visitor(

@@ -21,7 +21,7 @@ from ..markup import quote_markdown, render_markdown
 from . import queries, services
 from .display import shown_author
 from .forms import ConfirmForm, EditForm, PostForm, TopicForm, attach_error, body_digest
-from .models import Community, Topic
+from .models import Community, Post, Topic
 from .views import current_actor, require
 
 
@@ -102,12 +102,25 @@ def _compose(
     community: Community,
     topic: Topic | None,
     action: str,
+    shown_at: Callable[[Post], str],
 ) -> Any:
     """The compose cycle shared by new topics and replies: preview until the previewed
-    text is published unchanged; ``publish`` writes and returns where to go next."""
+    text is published unchanged; ``publish`` writes and returns where to go next.
+
+    A form sent again once it was published (a double click, "send again") leads to
+    what it published, neither checked against nor counted towards the member's pace.
+    """
     preview_html = None
     status = 200
     if form.validate_on_submit():
+        member = current_actor().member
+        earlier = (
+            services.sent_before(db_session(), member, form.submission_token.data or "")
+            if form.ready_to_publish and member is not None
+            else None
+        )
+        if earlier is not None:
+            return redirect(shown_at(earlier))
         if form.ready_to_publish:
             try:
                 check_pace(community)
@@ -158,7 +171,14 @@ def new_topic(slug: str) -> Any:
         return url_for("civicforum.topic", topic_id=topic.id)
 
     action = url_for("civicforum.new_topic", slug=slug)
-    return _compose(form, publish, community=community, topic=None, action=action)
+    return _compose(
+        form,
+        publish,
+        community=community,
+        topic=None,
+        action=action,
+        shown_at=lambda post: url_for("civicforum.topic", topic_id=post.topic_id),
+    )
 
 
 def reply(topic_id: int) -> Any:
@@ -192,7 +212,14 @@ def reply(topic_id: int) -> Any:
         return url_for("civicforum.post", post_id=post.id)
 
     action = url_for("civicforum.reply", topic_id=topic.id)
-    return _compose(form, publish, community=topic.community, topic=topic, action=action)
+    return _compose(
+        form,
+        publish,
+        community=topic.community,
+        topic=topic,
+        action=action,
+        shown_at=lambda post: url_for("civicforum.post", post_id=post.id),
+    )
 
 
 def edit(post_id: int) -> Any:

@@ -276,7 +276,11 @@ def set_role(db: Session, community: Community, member: Member, role: Role) -> M
 # -- topics and posts --------------------------------------------------------------------
 
 
-def _existing_submission(db: Session, author: Member, token: str) -> Post | None:
+def sent_before(db: Session, author: Member, token: str) -> Post | None:
+    """The post ``author`` already sent with this form's ``token`` (a double click, the
+    browser's "send again"), if any."""
+    if not token:
+        return None
     return db.scalar(
         select(Post).where(Post.author_id == author.id, Post.submission_token == token)
     )
@@ -300,7 +304,7 @@ def start_topic(
     """
     _require(policy.can_start_topic(actor, community))
     assert actor.member is not None
-    earlier = _existing_submission(db, actor.member, submission_token)
+    earlier = sent_before(db, actor.member, submission_token)
     if earlier is not None:
         return earlier.topic
     try:
@@ -318,7 +322,7 @@ def start_topic(
         db.commit()
     except IntegrityError:
         db.rollback()
-        earlier = _existing_submission(db, actor.member, submission_token)
+        earlier = sent_before(db, actor.member, submission_token)
         if earlier is None:
             raise
         return earlier.topic
@@ -416,7 +420,7 @@ def reply(
     _require(policy.can_reply(actor, topic))
     _require(policy.can_view_topic(actor, topic))
     assert actor.member is not None
-    earlier = _existing_submission(db, actor.member, submission_token)
+    earlier = sent_before(db, actor.member, submission_token)
     if earlier is not None:
         return earlier
     here = moderation_standing(db, actor, topic.community, topic)
@@ -449,7 +453,7 @@ def reply(
         db.commit()
     except IntegrityError:
         db.rollback()
-        earlier = _existing_submission(db, actor.member, submission_token)
+        earlier = sent_before(db, actor.member, submission_token)
         if earlier is None:
             raise
         return earlier
