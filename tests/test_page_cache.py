@@ -46,6 +46,15 @@ def visit(app: Flask, client: FlaskClient, url: str, **headers: str) -> tuple[st
     return response.get_data(as_text=True), len(statements)
 
 
+def kept_page(app: Flask, url: str) -> tuple[FlaskClient, str]:
+    """A visitor who has read ``url`` twice: rendered the first time, kept the second."""
+    visitor = app.test_client()
+    page, rendering = visit(app, visitor, url)
+    again, kept = visit(app, visitor, url)
+    assert again == page and rendering > 0 and kept == 0, (rendering, kept)
+    return visitor, page
+
+
 def reply(db: Session, topic: Topic, member: Member, body: str) -> None:
     forum_services.reply(
         db,
@@ -78,8 +87,7 @@ def test_a_reply_shows_at_once_to_the_next_visitor(
     app: Flask, db: Session, world: ModerationWorld
 ) -> None:
     url = f"/forum/t/{world.topic.id}/"
-    visitor = app.test_client()
-    visit(app, visitor, url)
+    visitor, _ = kept_page(app, url)
     reply(db, world.topic, world.reader, "Ik lees mee, met plezier.")
     page, statements = visit(app, visitor, url)
     assert "Ik lees mee, met plezier." in page
@@ -91,8 +99,7 @@ def test_a_member_replying_through_the_pages_is_seen_by_visitors_at_once(
     app: Flask, client: FlaskClient, world: ModerationWorld
 ) -> None:
     url = f"/forum/t/{world.topic.id}/"
-    visitor = app.test_client()
-    visit(app, visitor, url)
+    visitor, _ = kept_page(app, url)
     sign_in(client, world.reader)
     _, published = preview_then_publish(
         client, f"/forum/t/{world.topic.id}/reply", body="Vanuit de browser geschreven."
@@ -106,9 +113,8 @@ def test_a_post_hidden_by_a_moderator_is_gone_for_the_next_visitor(
 ) -> None:
     reply(db, world.topic, world.author, "Iets wat hier niet hoort.")
     url = f"/forum/t/{world.topic.id}/"
-    visitor = app.test_client()
-    assert "Iets wat hier niet hoort." in visit(app, visitor, url)[0]
-    assert visit(app, visitor, url)[1] == 0
+    visitor, page = kept_page(app, url)
+    assert "Iets wat hier niet hoort." in page
     post = db.scalars(select(Post).where(Post.body == "Iets wat hier niet hoort.")).one()
     measures.take_measure(
         db,
@@ -129,9 +135,8 @@ def test_an_erased_members_words_are_gone_for_the_next_visitor(
 
     reply(db, world.topic, world.reader, "Bram leest liever Hella Haasse.")
     url = f"/forum/t/{world.topic.id}/"
-    visitor = app.test_client()
-    assert "Bram leest liever Hella Haasse." in visit(app, visitor, url)[0]
-    assert visit(app, visitor, url)[1] == 0
+    visitor, page = kept_page(app, url)
+    assert "Bram leest liever Hella Haasse." in page
     with app.app_context():
         erase_member(db, world.reader, keep_posts=False, folder=export.exports_folder(app))
     page, statements = visit(app, visitor, url)
@@ -144,9 +149,7 @@ def test_a_write_by_another_process_makes_this_ones_pages_stale(
 ) -> None:
     """Two processes on one database (here two apps, each with its own kept pages)."""
     url = f"/forum/t/{world.topic.id}/"
-    visitor = app.test_client()
-    visit(app, visitor, url)
-    assert visit(app, visitor, url)[1] == 0
+    visitor, _ = kept_page(app, url)
     with forum_app(database_url, tmp_path / "other", create_tables=False) as other:
         session = other.extensions["civicforum"].session_factory()
         try:
@@ -161,8 +164,7 @@ def test_reading_alone_keeps_the_pages(
     app: Flask, client: FlaskClient, world: ModerationWorld
 ) -> None:
     url = f"/forum/t/{world.topic.id}/"
-    visitor = app.test_client()
-    visit(app, visitor, url)
+    visitor, _ = kept_page(app, url)
     sign_in(client, world.reader)
     for page in [url, "/forum/c/leesclub/", "/forum/", "/forum/search?q=avonden"]:
         assert client.get(page).status_code == 200
