@@ -389,7 +389,6 @@ def add_topic(
     return topic
 
 
-
 def last_activity_at_least(moment: dt.datetime) -> ColumnElement[dt.datetime]:
     """A topic's last activity, moved forward to ``moment`` in the database's own UPDATE.
 
