@@ -8,10 +8,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-# Neither ships type information.
-from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
-from lxml import etree  # type: ignore[import-untyped]
-
 from .. import __version__
 
 ATOM_TYPE = "application/atom+xml"
@@ -69,6 +65,11 @@ def latest_change(feed: Feed, entries: Sequence[Entry]) -> dt.datetime:
 
 def render(feed: Feed, entries: Sequence[Entry]) -> bytes:
     """The Atom document, entries in the order given (newest first)."""
+    # feedgen and lxml (~7 MiB a process) are loaded by the first feed asked for. Neither
+    # ships type information.
+    from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
+    from lxml import etree  # type: ignore[import-untyped]
+
     generator = FeedGenerator()
     generator.id(_xml_text(feed.self_url))
     generator.title(_xml_text(feed.title))

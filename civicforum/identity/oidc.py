@@ -20,11 +20,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-import requests
-
 from ..settings import OidcProvider
 from .models import IdentityLevel
 
+# requests (~5 MiB a process) is imported by what talks to a provider, as Authlib is.
 if TYPE_CHECKING:
     from authlib.integrations.requests_client import OAuth2Session
     from joserfc.jwk import KeySet
@@ -123,6 +122,8 @@ class OidcClient:
 
     # -- fetching from the provider ----------------------------------------------------
     def _get_json(self, provider: OidcProvider, url: str) -> dict[str, Any]:
+        import requests
+
         try:
             response = requests.get(url, timeout=provider.timeout)
             response.raise_for_status()
@@ -204,6 +205,7 @@ class OidcClient:
         # Authlib and joserfc are loaded by a sign-in, not by every web process at start.
         from authlib.integrations.base_client.errors import OAuthError
         from authlib.oauth2.rfc6749.errors import OAuth2Error
+        from requests import RequestException, Timeout
 
         if not state or not hmac.compare_digest(state, pending.state):
             raise SignInRefused("the state does not match this sign-in")
@@ -220,11 +222,11 @@ class OidcClient:
                 code_verifier=pending.code_verifier,
                 timeout=provider.timeout,
             )
-        except requests.Timeout as error:
+        except Timeout as error:
             raise ProviderUnavailable(
                 "the token endpoint did not answer in time", slow=True
             ) from error
-        except requests.RequestException as error:
+        except RequestException as error:
             raise ProviderUnavailable(
                 f"the token endpoint could not be reached: {error}"
             ) from error

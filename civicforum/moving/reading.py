@@ -23,11 +23,13 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import IO, Any
-
-from jsonschema_rs import Draft202012Validator, ValidationError
+from typing import IO, TYPE_CHECKING, Any
 
 from .records import FORMAT, MAJOR, FormatError, Record, RecordKind
+
+# jsonschema_rs (~3 MiB a process) is loaded by the first file read, not by every process.
+if TYPE_CHECKING:
+    from jsonschema_rs import Draft202012Validator, ValidationError
 
 #: The longest line read: a post is at most tens of kilobytes; a community record with
 #: long house rules a few hundred. Anything longer is refused without reading it whole.
@@ -45,12 +47,16 @@ def schema() -> dict[str, Any]:
 @cache
 def validator(kind: str) -> Draft202012Validator:
     """The schema's rules for one kind (the file's schema picks them by ``kind`` too)."""
+    from jsonschema_rs import Draft202012Validator
+
     whole = schema()
     return Draft202012Validator({"$ref": f"#/$defs/{kind}", "$defs": whole["$defs"]})
 
 
 def validator_for(kind: RecordKind) -> Draft202012Validator:
     """The shipped schema's rules for a kind it describes; else the plugin's own."""
+    from jsonschema_rs import Draft202012Validator
+
     if kind.name in schema()["$defs"]:
         return validator(kind.name)
     return Draft202012Validator(dict(kind.schema or {"type": "object", "required": ["kind"]}))

@@ -21,12 +21,15 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from icalendar import Calendar, Component, Event, Timezone
-
 from ...clock import now
+
+# icalendar (with dateutil, ~4 MiB a process) is imported by what reads or writes a file:
+# the pages of a forum that nobody asks a calendar of never load it.
+if TYPE_CHECKING:
+    from icalendar import Calendar, Component, Event
 
 EventStatus = Literal["scheduled", "cancelled", "postponed", "moved_online"]
 AttendanceMode = Literal["in_person", "online", "mixed"]
@@ -140,6 +143,8 @@ def export_calendar(
         raise ValueError("postponed_note must be one non-empty paragraph")
     if _zone(timezone) is None:
         raise ValueError(f"timezone: {timezone!r} is not an IANA time zone name")
+    from icalendar import Calendar, Timezone
+
     cal = Calendar()
     cal.add("PRODID", f"-//{prodid_site}//civicforum//EN")
     cal.add("VERSION", "2.0")
@@ -169,6 +174,8 @@ def export_calendar(
 
 
 def _vevent(event: CalendarEvent, page: str, postponed_note: str) -> Event:
+    from icalendar import Event
+
     vevent = Event()
     vevent.add("UID", event.uid)
     # Without METHOD, RFC 5545 makes DTSTAMP the time of the last revision.
@@ -270,6 +277,8 @@ def _read_calendar(data: bytes) -> Calendar:
         raise CalendarError("calendar file", f"is not UTF-8 text (byte {error.start})") from None
     if "\x00" in text or not text.lstrip().upper().startswith("BEGIN:VCALENDAR"):
         raise CalendarError("calendar file", "is not an iCalendar file (no BEGIN:VCALENDAR)")
+    from icalendar import Calendar
+
     try:  # bytes, never str: icalendar takes a str without line breaks for a file path
         components = Calendar.from_ical(text.encode(), multiple=True)
     except ValueError as error:

@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import click
-import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -73,6 +72,8 @@ def read_source(source: str) -> bytes:
     """
     scheme = urlsplit(source).scheme.lower()
     if scheme in ("http", "https"):
+        import requests  # only here: a web process that fetches no agenda never loads it
+
         try:
             response = requests.get(source, timeout=FETCH_TIMEOUT)
             response.raise_for_status()

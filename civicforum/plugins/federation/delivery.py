@@ -26,7 +26,6 @@ import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import requests
 from flask import Flask, json
 from huey import crontab
 from limits.storage import Storage, storage_from_string
@@ -202,6 +201,8 @@ def _post(app: Flask, db: Session, delivery: Delivery) -> int | str:
         body=body,
         headers={"Content-Type": ACTIVITY_JSON, "Accept": ACTIVITY_JSON},
     )
+    import requests  # here, not at start: most web processes never deliver (~5 MiB)
+
     try:
         response = requests.post(
             delivery.inbox, data=body, headers=headers, timeout=TIMEOUT, allow_redirects=False

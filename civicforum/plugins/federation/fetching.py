@@ -26,10 +26,12 @@ import json
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-import requests
+if TYPE_CHECKING:
+    import requests
+
 
 ACTIVITY_JSON = "application/activity+json"
 LD_JSON = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
@@ -102,6 +104,8 @@ def fetch_json(
     :param headers: more headers to send (a signature, made by the caller per address).
     :raises FetchRefused: when the address or the answer is refused.
     """
+    import requests  # here, not at start: most web processes never fetch (~5 MiB)
+
     http = session or requests.Session()
     current = url
     for _hop in range(MAX_REDIRECTS + 1):
