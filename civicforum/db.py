@@ -14,6 +14,8 @@ from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from .forking import renew_after_fork
+
 TABLE_PREFIX = "cf_"
 
 NAMING_CONVENTION = {
@@ -80,8 +82,16 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    renew_after_fork(engine, _fresh_pool)
+    return engine
+
+
+def _fresh_pool(engine: Engine) -> None:
+    # In a forked child: an empty pool of its own; the parent's connections are left to
+    # the parent (SQLAlchemy's advice for os.fork: dispose without closing them).
+    engine.dispose(close=False)
 
 
 def make_quick_reader(engine: Engine) -> Engine:
@@ -95,7 +105,9 @@ def make_quick_reader(engine: Engine) -> Engine:
     """
     if engine.dialect.name == "sqlite":
         return engine
-    return create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_size=2)
+    reader = create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_size=2)
+    renew_after_fork(reader, _fresh_pool)
+    return reader
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

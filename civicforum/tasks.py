@@ -24,9 +24,11 @@ from typing import Any
 from flask import Flask
 from huey import Huey, MemoryHuey, PostgresHuey, RedisHuey, SqliteHuey
 from huey.api import TaskWrapper
+from huey.storage import BaseSqlStorage
 from sqlalchemy.engine import make_url
 
 from .errors import ConfigError
+from .forking import renew_after_fork
 from .settings import TASK_QUEUE_KEY
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,10 @@ def make_huey(app: Flask, setting: str) -> Huey:
     )
 
 
+# Queue storages a forked child inherited: kept, never used, never closed (see _after_fork).
+_parents_storage: list[Any] = []
+
+
 class TaskQueue:
     """One app's queue, its tasks and (unless switched off) its worker thread."""
 
@@ -75,6 +81,18 @@ class TaskQueue:
             # restart) is picked up on its first request: threads are started late, so
             # that a server that forks its workers gives each one its own.
             app.before_request(self.start_worker)
+        renew_after_fork(self, TaskQueue._after_fork)
+
+    def _after_fork(self) -> None:
+        # A forked child has none of its parent's threads: its worker starts on its own
+        # first request. A queue in SQLite or PostgreSQL gets a connection of its own; the
+        # parent's stays referenced, so the child never closes it under the parent.
+        self._lock = threading.Lock()
+        self._started = False
+        self._consumer = None
+        if isinstance(self.huey.storage, BaseSqlStorage):
+            _parents_storage.append(self.huey.storage)
+            self.huey.storage = self.huey.create_storage()
 
     def task(
         self, name: str, *, retries: int = 0, retry_delay: int = 0, retry_backoff: float = 0

@@ -93,10 +93,19 @@ def served_app() -> Flask:
 
 @contextlib.contextmanager
 def gunicorn(
-    url: str, instance: Path, secret: str, forum_secret: str, log: Path, *, workers: int = 2
+    url: str,
+    instance: Path,
+    secret: str,
+    forum_secret: str,
+    log: Path,
+    *,
+    workers: int = 2,
+    preload: bool = False,
 ) -> Iterator[int]:
     """gunicorn with ``workers`` sync workers serving :func:`served_app` on 127.0.0.1;
-    yields its port once the forum answers, and stops it afterwards."""
+    yields its port once the forum answers, and stops it afterwards. With ``preload`` the
+    app is built once and the workers are forked from it, with the settings the forum
+    ships (``civicforum.gunicorn_config``)."""
     port = free_port()
     env = dict(os.environ)
     env.update(
@@ -115,6 +124,7 @@ def gunicorn(
         "--worker-class=sync",
         f"--bind=127.0.0.1:{port}",
         "--log-level=warning",
+        *(["--config=python:civicforum.gunicorn_config"] if preload else []),
         "tests.loadclients:served_app()",
     ]
     with log.open("wb") as out:
