@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .apps import ENV_BACKEND, ENV_DATABASE, ENV_INDEX, ENV_INSTANCE
 from .report import Figure, Report, ms, percentile, say
 
 if TYPE_CHECKING:
@@ -27,15 +28,9 @@ from urllib.parse import quote_plus
 
 import click
 
-# The environment a gunicorn worker builds its app from (see search.served_app).
 ROOT = Path(__file__).resolve().parents[2]
 FLASKBB_REQUESTS_PER_SECOND = 12.0
 CONNECTIONS = 8
-
-ENV_DATABASE = "CIVICFORUM_BENCH_DATABASE_URL"
-ENV_BACKEND = "CIVICFORUM_BENCH_SEARCH_BACKEND"
-ENV_INDEX = "CIVICFORUM_BENCH_INDEX_DIR"
-ENV_INSTANCE = "CIVICFORUM_BENCH_INSTANCE"
 
 
 # -- the search page under load --------------------------------------------------------------
@@ -66,7 +61,7 @@ def gunicorn(url: str, backend: str, index_dir: Path, instance: Path, log: Path)
         ENV_INDEX: str(index_dir),
         ENV_INSTANCE: str(instance),
     }
-    with served("tests.benchmarks.search:served_app()", env, "/forum/search", log) as server:
+    with served("tests.benchmarks.apps:served_forum()", env, "/forum/search", log) as server:
         yield server.port
 
 
@@ -94,6 +89,33 @@ def peak_rss(pid: int) -> int | None:
     return None
 
 
+def own_memory(pid: int) -> tuple[int, int]:
+    """What a process holds alone (its private pages: what stopping it would free) and its
+    proportional share of what it shares with others (PSS), in bytes; zeros when gone."""
+    private = proportional = 0
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            name, _, value = line.partition(":")
+            if name in ("Private_Clean", "Private_Dirty"):
+                private += int(value.split()[0]) * 1024
+            elif name == "Pss":
+                proportional = int(value.split()[0]) * 1024
+    return private, proportional
+
+
+def stack_peak_rss(driver: str) -> int:
+    """The peak resident memory in bytes of a Python process that imports Flask,
+    SQLAlchemy's ORM and ``driver`` and nothing else: what any worker of this stack holds
+    before a line of the forum is loaded."""
+    code = (
+        f"import flask, sqlalchemy.orm, {driver}\n"
+        "for line in open('/proc/self/status'):\n"
+        "    if line.startswith('VmHWM:'): print(int(line.split()[1]) * 1024)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, text=True)
+    return int(out.stdout)
+
+
 def _no_control_socket() -> list[str]:
     """gunicorn 27 opens a control socket at one path in the home folder: several masters
     (or a site's own gunicorn) would take it from each other."""
@@ -112,10 +134,13 @@ def served(
     *,
     workers: int = 1,
     processes: int = 1,
+    preload: bool = False,
 ) -> Iterator[Served]:
     """gunicorn serving ``app`` (``module:factory()``) on 127.0.0.1 with ``workers`` sync
     workers; with ``processes`` > 1, as many gunicorn masters share one port
-    (``SO_REUSEPORT``: the kernel spreads the connections, as a load balancer would)."""
+    (``SO_REUSEPORT``: the kernel spreads the connections, as a load balancer would); with
+    ``preload``, each master builds the app once and forks its workers from it, with the
+    settings the forum ships (``civicforum.gunicorn_config``)."""
     port = free_port()
     environment = dict(os.environ)
     environment.update(env)
@@ -129,6 +154,7 @@ def served(
         "--timeout=120",
         "--log-level=warning",
         *(["--reuse-port"] if processes > 1 else []),
+        *(["--config=python:civicforum.gunicorn_config"] if preload else []),
         *_no_control_socket(),
         app,
     ]

@@ -4,7 +4,7 @@ bare Flask + Jinja page with the same HTML. It prints figures and asserts none.
 Run it from the repository root::
 
     .venv/bin/python -m tests.benchmarks.pages [--database sqlite|postgresql]
-        [--sizes 10000,100000,1000000] [--seconds 10] [--setups 1x1,4x1,2x2]
+        [--sizes 10000,100000,1000000] [--seconds 10] [--setups 1x1,4x1,4x1p,2x2]
         [--redis redis://127.0.0.1:6379/0]
 
 For each size it seeds one Dutch community in bulk (``tests/benchmarks/seeding.py``: the
@@ -26,7 +26,11 @@ left out above ``--whoosh-up-to`` posts, where the README says it no longer fits
    where a far page's cost to the database shows;
 3. serves the *floor*: a bare Flask app rendering the same HTML from a Jinja template,
    for the topic page and the topic list, and prints each page's req/s as a ratio to it;
-4. reads the peak memory (``VmHWM``) of every gunicorn worker.
+4. reads the peak memory (``VmHWM``) of every gunicorn worker and, after the run, what
+   each holds alone (its private pages, and its proportional share: ``smaps_rollup``),
+   beside the memory of the floor's worker and of a process that imports only Flask,
+   SQLAlchemy and the database driver; ``--setups 4x1p`` forks 4 workers from one built
+   app, with the settings of ``civicforum.gunicorn_config``.
 
 ``--redis redis://127.0.0.1:6379/0`` puts the rate-limit counters and the task queue in
 Redis, as a site on several machines does (use it with setups of several masters).
@@ -38,8 +42,6 @@ the README's "Pages under load".
 from __future__ import annotations
 
 import datetime as dt
-import os
-import secrets
 import shutil
 import sys
 import tempfile
@@ -53,12 +55,21 @@ from urllib.parse import quote_plus
 
 import click
 import sqlalchemy as sa
-from flask import Flask, render_template
+from flask import Flask
 
-from civicforum import CivicForum
-
+from .apps import (
+    ENV_BACKEND,
+    ENV_DATABASE,
+    ENV_INDEX,
+    ENV_INSTANCE,
+    ENV_PAGE_CACHE,
+    ENV_PER_PAGE,
+    ENV_REDIS,
+    forum_app,
+)
 from .dutch import Vocabulary
-from .load import Load, drive, get, peak_rss, served
+from .floor import ENV_FLOOR
+from .load import Load, drive, get, own_memory, peak_rss, served, stack_peak_rss
 from .report import (
     Figure,
     Report,
@@ -78,77 +89,8 @@ EVENTS = 300
 SLUG = "buurtforum"
 MIB = 1024 * 1024
 
-ENV_DATABASE = "CIVICFORUM_BENCH_DATABASE_URL"
-ENV_BACKEND = "CIVICFORUM_BENCH_SEARCH_BACKEND"
-ENV_INDEX = "CIVICFORUM_BENCH_INDEX_DIR"
-ENV_INSTANCE = "CIVICFORUM_BENCH_INSTANCE"
-ENV_REDIS = "CIVICFORUM_BENCH_REDIS"
-ENV_FLOOR = "CIVICFORUM_BENCH_FLOOR_DIR"
-ENV_PAGE_CACHE = "CIVICFORUM_BENCH_PAGE_CACHE_SECONDS"
-
 # Measured again with every page rendered (one worker), first before last.
 RENDERED = ("topic page, first", "topic page, last", "topic list, first", "topic list, last")
-
-# -- the apps ------------------------------------------------------------------------------
-
-
-def make_app(
-    url: str,
-    backend: str,
-    index_dir: Path,
-    instance: Path,
-    redis: str | None = None,
-    page_cache_seconds: int = 60,
-) -> Flask:
-    """A host app with the forum at /forum, 50 posts and 50 topics to a page; visitors'
-    pages kept for ``page_cache_seconds`` (0: every page rendered)."""
-    app = Flask("benchmark", instance_path=str(instance))
-    app.config.update(
-        SECRET_KEY=secrets.token_urlsafe(32),
-        CIVICFORUM_SECRET_KEY=secrets.token_urlsafe(32),
-        CIVICFORUM_DATABASE_URL=url,
-        CIVICFORUM_TASK_QUEUE=redis or "memory",
-        CIVICFORUM_TASK_WORKER=False,
-        CIVICFORUM_RATELIMIT_STORAGE_URL=redis or "memory://",
-        CIVICFORUM_SEARCH_BACKEND=backend,
-        CIVICFORUM_SEARCH_INDEX_DIR=str(index_dir),
-        CIVICFORUM_POSTS_PER_PAGE=PER_PAGE,
-        CIVICFORUM_TOPICS_PER_PAGE=PER_PAGE,
-        CIVICFORUM_PAGE_CACHE_SECONDS=page_cache_seconds,
-    )
-    CivicForum(app, url_prefix="/forum")
-    return app
-
-
-def served_app() -> Flask:
-    """The app gunicorn serves: ``tests.benchmarks.pages:served_app()``."""
-    return make_app(
-        os.environ[ENV_DATABASE],
-        os.environ[ENV_BACKEND],
-        Path(os.environ[ENV_INDEX]),
-        Path(os.environ[ENV_INSTANCE]),
-        os.environ.get(ENV_REDIS) or None,
-        int(os.environ.get(ENV_PAGE_CACHE, "60")),
-    )
-
-
-def floor_app() -> Flask:
-    """The floor: each page's HTML as a Jinja template (kept verbatim by ``raw``), served
-    by a bare Flask app with ``render_template``: ``tests.benchmarks.pages:floor_app()``."""
-    folder = Path(os.environ[ENV_FLOOR])
-    app = Flask("floor", template_folder=str(folder / "templates"))
-    (folder / "templates").mkdir(exist_ok=True)
-    for file in sorted(folder.glob("*.html")):
-        template = folder / "templates" / file.name
-        template.write_text("{% raw %}" + file.read_text() + "{% endraw %}")
-
-        def view(name: str = file.name) -> str:
-            return render_template(name)
-
-        app.add_url_rule(f"/{file.stem}", file.stem, view)
-    app.add_url_rule("/ready", "ready", lambda: "ready")
-    return app
-
 
 # -- the world -----------------------------------------------------------------------------
 
@@ -311,7 +253,7 @@ def measure_size(
     folder: Path,
     seed: int,
     seconds: int,
-    setups: list[tuple[int, int]],
+    setups: list[tuple[int, int, bool]],
     redis: str | None,
     whoosh_up_to: int,
     profile: bool,
@@ -327,7 +269,9 @@ def measure_size(
         index_dir = folder / "index"
         instance = folder / "instance"
         # Every page rendered: for the statements a page takes, the profiles and the floor.
-        app = make_app(url, backend, index_dir, instance, redis, page_cache_seconds=0)
+        app = forum_app(
+            url, backend, index_dir, instance, redis=redis, page_cache_seconds=0, per_page=PER_PAGE
+        )
         try:
             plan_events(app, list(range(2, min(seeded.topics, EVENTS + 2))))
             searching = backend != "whoosh" or posts <= whoosh_up_to
@@ -343,7 +287,7 @@ def measure_size(
                     f"--whoosh-up-to {whoosh_up_to:,}: the index would take long to build)."
                 )
             counts = statements_per_page(app, pages)
-            keeping = make_app(url, backend, index_dir, instance, redis)
+            keeping = forum_app(url, backend, index_dir, instance, redis=redis, per_page=PER_PAGE)
             try:
                 kept = statements_per_page(keeping, {"topic page": pages["topic page, first"]})
             finally:
@@ -360,12 +304,13 @@ def measure_size(
         where = label
         env = {ENV_FLOOR: str(folder / "floor")}
         with served(
-            "tests.benchmarks.pages:floor_app()", env, "/ready", folder / "floor.log"
+            "tests.benchmarks.floor:floor_app()", env, "/ready", folder / "floor.log"
         ) as floor:
             floors = {
                 kind: measure(floor.port, [f"/{kind.replace(' ', '-')}"], seconds, folder)
                 for kind in ("topic page", "topic list")
             }
+            floor_rss = max(peak_rss(pid) or 0 for pid in floor.workers())
         for kind, m in floors.items():
             report.add(
                 Figure(
@@ -375,37 +320,44 @@ def measure_size(
                     f"{m.load.rate:,.0f} req/s (p50 {ms(m.load.p50)}, p99 {ms(m.load.p99)})",
                 )
             )
+        driver = "psycopg" if database == "postgresql" else "sqlite3"
+        stack_rss = stack_peak_rss(driver)
         env = {
             ENV_DATABASE: url,
             ENV_BACKEND: backend,
             ENV_INDEX: str(index_dir),
             ENV_INSTANCE: str(instance),
             ENV_REDIS: redis or "",
+            ENV_PER_PAGE: str(PER_PAGE),
         }
         single: dict[str, float] = {}
-        for workers, processes in setups:
+        for workers, processes, preload in setups:
             shared = processes > 1 and redis is None
             if shared:
                 say("  warning: several processes without --redis keep rate limits apart")
-            setup = f"{workers} worker{'s' if workers > 1 else ''}" + (
-                f" × {processes} processes" if processes > 1 else ""
+            setup = (
+                f"{workers} worker{'s' if workers > 1 else ''}"
+                + (f" × {processes} processes" if processes > 1 else "")
+                + (" (--preload)" if preload else "")
             )
             here = f"{where}, {setup}"
+            alone = workers * processes == 1 and not preload
             firsts: dict[str, Measured] = {}
             with served(
-                "tests.benchmarks.pages:served_app()",
+                "tests.benchmarks.apps:served_forum()",
                 env,
                 "/forum/",
                 folder / "forum.log",
                 workers=workers,
                 processes=processes,
+                preload=preload,
             ) as forum:
                 for name, urls in pages.items():
                     m = measure(forum.port, urls, seconds, folder)
                     kind = name.split(",")[0]
                     figure = f"{m.load.rate:,.1f} req/s"
                     target, met = "—", None
-                    if workers * processes == 1:
+                    if alone:
                         single[name] = m.load.rate
                         if kind in floors:
                             ratio = m.load.rate / floors[kind].load.rate
@@ -419,10 +371,11 @@ def measure_size(
                     )
                     report.add(Figure(name.capitalize(), posts, here, figure, target, met))
                 rss = [peak_rss(pid) or 0 for pid in forum.workers()]
-            if workers * processes == 1:
+                own = [own_memory(pid) for pid in forum.workers()]
+            if alone:
                 # The same pages rendered for every request: what the kept pages save.
                 with served(
-                    "tests.benchmarks.pages:served_app()",
+                    "tests.benchmarks.apps:served_forum()",
                     {**env, ENV_PAGE_CACHE: "0"},
                     "/forum/",
                     folder / "forum-rendered.log",
@@ -461,9 +414,23 @@ def measure_size(
                     "Peak memory per worker (VmHWM)",
                     posts,
                     here,
-                    ", ".join(f"{n / MIB:.0f} MiB" for n in rss),
+                    ", ".join(f"{n / MIB:.0f} MiB" for n in rss)
+                    + f" (floor app {floor_rss / MIB:.0f} MiB; Flask + SQLAlchemy ORM + "
+                    f"{driver} imported, nothing else: {stack_rss / MIB:.0f} MiB)",
                     "≤ 60 MiB",
                     max(rss) <= 60 * MIB,
+                )
+            )
+            # What one more worker costs: its private pages. Forked from one built app
+            # (preloaded), the workers share the rest; see the README's "Memory".
+            report.add(
+                Figure(
+                    "Memory each worker holds alone after the run (private; proportional share)",
+                    posts,
+                    here,
+                    ", ".join(f"{p / MIB:.0f} MiB ({s / MIB:.0f} MiB)" for p, s in own),
+                    "≤ 60 MiB, preloaded" if preload else "—",
+                    max(p for p, _ in own) <= 60 * MIB if preload else None,
                 )
             )
         statements = ", ".join(f"{name} {n}" for name, n in counts.items())
@@ -483,15 +450,18 @@ def measure_size(
         )
 
 
-def parse_setups(text: str) -> list[tuple[int, int]]:
-    """``1x1,4x1,2x2``: workers × gunicorn masters sharing the port, in turn."""
+def parse_setups(text: str) -> list[tuple[int, int, bool]]:
+    """``1x1,4x1,2x2,4x1p``: workers × gunicorn masters sharing the port, in turn; a ``p``
+    forks the workers from one built app (``--preload``)."""
     setups = []
     for part in text.split(","):
-        workers, _, processes = part.strip().partition("x")
+        part = part.strip()
+        preload = part.endswith("p")
+        workers, _, processes = part.removesuffix("p").partition("x")
         try:
-            setups.append((int(workers), int(processes or 1)))
+            setups.append((int(workers), int(processes or 1), preload))
         except ValueError:
-            raise click.BadParameter(f"{part!r} is not WORKERSxPROCESSES") from None
+            raise click.BadParameter(f"{part!r} is not WORKERSxPROCESSES[p]") from None
     return setups
 
 
@@ -508,7 +478,8 @@ def parse_setups(text: str) -> list[tuple[int, int]]:
     "--setups",
     default="1x1",
     show_default=True,
-    help="gunicorn sync workers × masters sharing one port, comma-separated (1x1,4x1,2x2).",
+    help="gunicorn sync workers × masters sharing one port, comma-separated (1x1,4x1,2x2); "
+    "a trailing p forks the workers from one built app (4x1p: --preload).",
 )
 @click.option("--redis", default=None, help="Rate limits and task queue in this Redis.")
 @click.option("--whoosh-up-to", default=100_000, show_default=True)

@@ -40,10 +40,8 @@ from __future__ import annotations
 import contextlib
 import cProfile
 import io
-import os
 import pstats
 import random
-import secrets
 import shutil
 import statistics
 import sys
@@ -59,11 +57,12 @@ import click
 import sqlalchemy as sa
 from flask import Flask
 
-from civicforum import CivicForum, policy
+from civicforum import policy
 from civicforum.forum.models import Community
 
+from .apps import forum_app
 from .dutch import Vocabulary
-from .load import ENV_BACKEND, ENV_DATABASE, ENV_INDEX, ENV_INSTANCE, page_throughput
+from .load import page_throughput
 from .report import (
     Figure,
     Report,
@@ -78,32 +77,6 @@ from .report import (
 from .seeding import create_schema, fresh_database, postgres_version, seed_forum
 
 # -- the app -------------------------------------------------------------------------------
-
-
-def make_app(url: str, backend: str, index_dir: Path, instance: Path) -> Flask:
-    """A host app with the forum at /forum, configured as tests/conftest.py does."""
-    app = Flask("benchmark", instance_path=str(instance))
-    app.config.update(
-        SECRET_KEY=secrets.token_urlsafe(32),
-        CIVICFORUM_SECRET_KEY=secrets.token_urlsafe(32),
-        CIVICFORUM_DATABASE_URL=url,
-        CIVICFORUM_TASK_QUEUE="memory",
-        CIVICFORUM_TASK_WORKER=False,
-        CIVICFORUM_SEARCH_BACKEND=backend,
-        CIVICFORUM_SEARCH_INDEX_DIR=str(index_dir),
-    )
-    CivicForum(app, url_prefix="/forum")
-    return app
-
-
-def served_app() -> Flask:
-    """The app gunicorn serves: ``tests.benchmarks.search:served_app()``."""
-    return make_app(
-        os.environ[ENV_DATABASE],
-        os.environ[ENV_BACKEND],
-        Path(os.environ[ENV_INDEX]),
-        Path(os.environ[ENV_INSTANCE]),
-    )
 
 
 def dispose(app: Flask) -> None:
@@ -362,7 +335,7 @@ def measure_forum(
         for backend in backends:
             where = f"{db_label} + {backend_label(backend)}"
             index_dir = folder / f"index-{backend}"
-            app = make_app(url, backend, index_dir, folder / f"instance-{backend}")
+            app = forum_app(url, backend, index_dir, folder / f"instance-{backend}")
             try:
                 reindex(app, report, posts, where, profile)
                 service, alone = time_queries(app, queries, profile, where)
