@@ -14,8 +14,8 @@ A site with a config file of its own takes these over with
   built).
 - ``pre_fork``: ``gc.freeze()`` just before each fork moves every object built so far out
   of the garbage collector's reach. Without it a worker's first collections write to
-  every object they scan, which copies the pages holding them into the worker (about
-  25 MiB a worker on the benchmark's forum); see the ``gc.freeze`` documentation.
+  every object they scan, which copies the pages holding them into the worker (over
+  20 MiB a worker on the benchmark's forum); see the ``gc.freeze`` documentation.
 """
 
 from __future__ import annotations
