@@ -24,6 +24,8 @@ from civicforum.moderation import measures
 from civicforum.moderation.measures import Grounds, Target
 from civicforum.moderation.models import Measure
 from civicforum.pagecache.pages import PageStore
+from civicforum.privacy import export
+from civicforum.privacy.erasure import erase_member
 
 from .conftest import LIMITS, forum_app, make_host_app
 from .helpers import ModerationWorld, actor_of, moderation_world, sign_in
@@ -53,6 +55,18 @@ def kept_page(app: Flask, url: str) -> tuple[FlaskClient, str]:
     again, kept = visit(app, visitor, url)
     assert again == page and rendering > 0 and kept == 0, (rendering, kept)
     return visitor, page
+
+
+def kept_with_reply(
+    app: Flask, db: Session, world: ModerationWorld, member: Member, body: str
+) -> tuple[FlaskClient, str]:
+    """A reply by ``member`` on the world's topic, and a visitor who was kept its page
+    (with the reply on it); the page's address."""
+    reply(db, world.topic, member, body)
+    url = f"/forum/t/{world.topic.id}/"
+    visitor, page = kept_page(app, url)
+    assert body in page
+    return visitor, url
 
 
 def reply(db: Session, topic: Topic, member: Member, body: str) -> None:
@@ -111,10 +125,7 @@ def test_a_member_replying_through_the_pages_is_seen_by_visitors_at_once(
 def test_a_post_hidden_by_a_moderator_is_gone_for_the_next_visitor(
     app: Flask, db: Session, world: ModerationWorld
 ) -> None:
-    reply(db, world.topic, world.author, "Iets wat hier niet hoort.")
-    url = f"/forum/t/{world.topic.id}/"
-    visitor, page = kept_page(app, url)
-    assert "Iets wat hier niet hoort." in page
+    visitor, url = kept_with_reply(app, db, world, world.author, "Iets wat hier niet hoort.")
     post = db.scalars(select(Post).where(Post.body == "Iets wat hier niet hoort.")).one()
     measures.take_measure(
         db,
@@ -130,13 +141,7 @@ def test_an_erased_members_words_are_gone_for_the_next_visitor(
     app: Flask, db: Session, world: ModerationWorld
 ) -> None:
     """Kept pages hold public pages with names and words; erasing a member is a write."""
-    from civicforum.privacy import export
-    from civicforum.privacy.erasure import erase_member
-
-    reply(db, world.topic, world.reader, "Bram leest liever Hella Haasse.")
-    url = f"/forum/t/{world.topic.id}/"
-    visitor, page = kept_page(app, url)
-    assert "Bram leest liever Hella Haasse." in page
+    visitor, url = kept_with_reply(app, db, world, world.reader, "Bram leest liever Hella Haasse.")
     with app.app_context():
         erase_member(db, world.reader, keep_posts=False, folder=export.exports_folder(app))
     page, statements = visit(app, visitor, url)
