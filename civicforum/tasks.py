@@ -85,14 +85,17 @@ class TaskQueue:
 
     def _after_fork(self) -> None:
         # A forked child has none of its parent's threads: its worker starts on its own
-        # first request. A queue in SQLite or PostgreSQL gets a connection of its own; the
-        # parent's stays referenced, so the child never closes it under the parent.
+        # first request. A queue in SQLite or PostgreSQL gets a storage of its own, which
+        # connects on first use (its tables exist: the parent made them); the parent's
+        # stays referenced, so the child never closes its connection under the parent.
         self._lock = threading.Lock()
         self._started = False
         self._consumer = None
         if isinstance(self.huey.storage, BaseSqlStorage):
             _parents_storage.append(self.huey.storage)
-            self.huey.storage = self.huey.create_storage()
+            self.huey.storage = self.huey.get_storage(
+                **{**self.huey.storage_kwargs, "create_tables": False}
+            )
 
     def task(
         self, name: str, *, retries: int = 0, retry_delay: int = 0, retry_backoff: float = 0
